@@ -1,0 +1,16 @@
+package taskcenter
+
+import "time"
+
+// Event is one entry of a task's append-only history: a transition, a
+// progress change, or both.
+type Event struct {
+	Seq      int64 // increasing across all tasks of a store
+	TaskID   int64
+	At       time.Time
+	From     Status // "" for the submission
+	To       Status
+	Progress int
+	Message  string
+	Actor    string // who caused it: a credential id, a worker id, or "engine"
+}

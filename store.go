@@ -1,0 +1,77 @@
+package taskcenter
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps instances, tasks, their history, the operator-defined task types
+// and credentials. Every method that reads or writes tenant data takes the
+// tenant and touches nothing outside it; only AllTenants reaches every tenant.
+// Implementations: sqlite (embedded, the default) and postgres. Both pass the
+// conformance suite in storetest.
+type Store interface {
+	// InstancePut creates or replaces an instance, keeping its CreatedAt.
+	InstancePut(ctx context.Context, inst *Instance) (*Instance, error)
+	// InstanceGet returns an instance of the tenant, or ErrNotFound.
+	InstanceGet(ctx context.Context, tenant, id string) (*Instance, error)
+	// InstanceList lists instances by id.
+	InstanceList(ctx context.Context, f *InstanceFilter) ([]*Instance, error)
+
+	// TaskInsert stores a new task and its first event in one transaction. It
+	// refuses with EINVALID (field instance_ids) an instance unknown to the
+	// tenant. When the tenant already has a task with the same AsyncRequestID,
+	// it returns that task and created=false, even under concurrent inserts.
+	TaskInsert(ctx context.Context, p *TaskInsertParams) (task *Task, created bool, err error)
+	// TaskGet returns a task of the tenant, or ErrNotFound.
+	TaskGet(ctx context.Context, tenant string, id int64) (*Task, error)
+	// TaskList returns one page of tasks, newest first, and the exact total.
+	TaskList(ctx context.Context, f *TaskFilter) (*TaskPage, error)
+	// TaskUpdate loads a task, applies fn and saves the result in one
+	// transaction. A change of status or progress appends an event.
+	TaskUpdate(ctx context.Context, p *TaskUpdateParams) (*Task, error)
+	// TaskEvents returns a task's history, oldest first.
+	TaskEvents(ctx context.Context, tenant string, id int64) ([]*Event, error)
+	// TaskCounts returns the number of tasks per status.
+	TaskCounts(ctx context.Context, tenant string) (map[Status]int, error)
+
+	// TaskTypePut creates or replaces an operator-defined task type.
+	TaskTypePut(ctx context.Context, t *TaskType) error
+	// TaskTypeList returns the operator-defined task types, by key.
+	TaskTypeList(ctx context.Context) ([]TaskType, error)
+
+	// CredentialCreate stores a new credential; an existing id is ECONFLICT.
+	CredentialCreate(ctx context.Context, c *Credential) error
+	// CredentialGet returns a credential by id, or ErrNotFound.
+	CredentialGet(ctx context.Context, id string) (*Credential, error)
+	// CredentialByToken returns the bearer credential with the given
+	// HashToken, or ErrNotFound.
+	CredentialByToken(ctx context.Context, tokenHash string) (*Credential, error)
+	// CredentialCount counts the credentials of a role in every tenant.
+	CredentialCount(ctx context.Context, role Role) (int, error)
+
+	// Ping checks that the store can answer.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// TaskInsertParams are the inputs of Store.TaskInsert. Task carries the new
+// task's fields; the store assigns ID and sets UpdatedAt to CreatedAt. Stores
+// keep every time at millisecond precision, in UTC.
+type TaskInsertParams struct {
+	Task  *Task
+	Actor string
+}
+
+// TaskUpdateParams are the inputs of Store.TaskUpdate.
+type TaskUpdateParams struct {
+	Tenant string
+	ID     int64
+	Actor  string // recorded on the event
+	Now    time.Time
+	// Update changes the task in place; an error aborts the transaction.
+	Update func(t *Task) error
+	// Note is the event's message; empty means the task's Message.
+	Note string
+}

@@ -1,0 +1,167 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// listFixture stores a small fleet: tenant ta with tasks of several types,
+// statuses, instances and creation times, and tenant tb with one task on an
+// instance of the same id.
+type listFixture struct {
+	*fixture
+	ids map[string]int64 // by name
+}
+
+func setupList(t *testing.T, open OpenFunc) *listFixture {
+	t.Helper()
+	f := &listFixture{fixture: setup(t, open), ids: map[string]int64{}}
+	for _, id := range []string{"cdb-1", "cdb-2", "cdb-3"} {
+		f.instance(t, "ta", id)
+	}
+	f.instance(t, "tb", "cdb-1")
+	add := func(name, typ string, inst []string, minutes int, status tc.Status, arid string) {
+		task := f.task(t, "ta", typ, inst, func(task *tc.Task) {
+			task.CreatedAt = f.now.Add(time.Duration(minutes) * time.Minute)
+			task.AsyncRequestID = arid
+		})
+		if status != tc.StatusInitial {
+			path := map[tc.Status][]tc.Status{
+				tc.StatusRunning: {tc.StatusRunning},
+				tc.StatusSucceed: {tc.StatusRunning, tc.StatusSucceed},
+				tc.StatusFailed:  {tc.StatusRunning, tc.StatusFailed},
+				tc.StatusKilled:  {tc.StatusKilled},
+				tc.StatusRemoved: {tc.StatusKilled, tc.StatusRemoved},
+			}[status]
+			for _, s := range path {
+				f.transition(t, "ta", task.ID, s)
+			}
+		}
+		f.ids[name] = task.ID
+	}
+	add("a", tc.TypeReboot, []string{"cdb-1"}, 0, tc.StatusSucceed, "")
+	add("b", tc.TypeModifyParam, []string{"cdb-1", "cdb-2"}, 10, tc.StatusFailed, "req-b")
+	add("c", tc.TypeRollback, []string{"cdb-2"}, 20, tc.StatusRunning, "")
+	add("d", tc.TypeReboot, []string{"cdb-3"}, 30, tc.StatusInitial, "req-d")
+	add("e", tc.TypeSQLOperation, []string{"cdb-1"}, 40, tc.StatusKilled, "")
+	add("f", tc.TypeReboot, []string{"cdb-2"}, 50, tc.StatusRemoved, "")
+	add("g", tc.TypeReboot, []string{"cdb-1"}, 60, tc.StatusRunning, "")
+	f.task(t, "tb", tc.TypeReboot, []string{"cdb-1"}, func(task *tc.Task) { task.AsyncRequestID = "req-b" })
+	return f
+}
+
+func (f *listFixture) list(t *testing.T, filter tc.TaskFilter) ([]string, int) {
+	t.Helper()
+	if filter.Tenant == "" {
+		filter.Tenant = "ta"
+	}
+	page, err := f.store.TaskList(f.ctx, &filter)
+	require.NoError(t, err)
+	byID := map[int64]string{}
+	for name, id := range f.ids {
+		byID[id] = name
+	}
+	names := []string{}
+	for _, task := range page.Tasks {
+		require.Equal(t, filter.Tenant == tc.AllTenants || task.Tenant == filter.Tenant, true)
+		if name, ok := byID[task.ID]; ok {
+			names = append(names, name)
+		} else {
+			names = append(names, "other:"+task.Tenant)
+		}
+	}
+	return names, page.Total
+}
+
+func init() {
+	register("TaskListFilters", func(t *testing.T, open OpenFunc) {
+		f := setupList(t, open)
+		cases := []struct {
+			name   string
+			filter tc.TaskFilter
+			want   []string
+		}{
+			{"all but removed, newest first", tc.TaskFilter{Limit: 100}, []string{"g", "e", "d", "c", "b", "a"}},
+			{"instance", tc.TaskFilter{InstanceID: "cdb-1", Limit: 100}, []string{"g", "e", "b", "a"}},
+			{"instance shared by a multi-instance task", tc.TaskFilter{InstanceID: "cdb-2", Limit: 100}, []string{"c", "b"}},
+			{"one type", tc.TaskFilter{Types: []string{tc.TypeReboot}, Limit: 100}, []string{"g", "d", "a"}},
+			{"several types", tc.TaskFilter{Types: []string{tc.TypeRollback, tc.TypeSQLOperation}, Limit: 100}, []string{"e", "c"}},
+			{"one status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusRunning}, Limit: 100}, []string{"g", "c"}},
+			{"several statuses", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed, tc.StatusKilled}, Limit: 100}, []string{"e", "b"}},
+			{"removed on request", tc.TaskFilter{Statuses: []tc.Status{tc.StatusRemoved}, Limit: 100}, []string{"f"}},
+			{"async request id", tc.TaskFilter{AsyncRequestID: "req-b", Limit: 100}, []string{"b"}},
+			{"id", tc.TaskFilter{ID: f.ids["c"], Limit: 100}, []string{"c"}},
+			{"removed id stays hidden", tc.TaskFilter{ID: f.ids["f"], Limit: 100}, []string{}},
+			{"created window", tc.TaskFilter{CreatedAfter: f.now.Add(10 * time.Minute), CreatedBefore: f.now.Add(40 * time.Minute), Limit: 100}, []string{"d", "c", "b"}},
+			{"created after only", tc.TaskFilter{CreatedAfter: f.now.Add(45 * time.Minute), Limit: 100}, []string{"g"}},
+			{"combined", tc.TaskFilter{InstanceID: "cdb-1", Types: []string{tc.TypeReboot}, Statuses: []tc.Status{tc.StatusRunning, tc.StatusSucceed}, Limit: 100}, []string{"g", "a"}},
+			{"combined empty", tc.TaskFilter{InstanceID: "cdb-3", Statuses: []tc.Status{tc.StatusFailed}, Limit: 100}, []string{}},
+			{"unknown instance", tc.TaskFilter{InstanceID: "cdb-404", Limit: 100}, []string{}},
+		}
+		for _, c := range cases {
+			got, total := f.list(t, c.filter)
+			require.Equal(t, c.want, got, c.name)
+			require.Equal(t, len(c.want), total, c.name)
+		}
+	})
+
+	register("TaskListTotalsIgnorePaging", func(t *testing.T, open OpenFunc) {
+		f := setupList(t, open)
+		got, total := f.list(t, tc.TaskFilter{Limit: 2})
+		require.Equal(t, []string{"g", "e"}, got)
+		require.Equal(t, 6, total)
+		got, total = f.list(t, tc.TaskFilter{Limit: 2, Offset: 3})
+		require.Equal(t, []string{"c", "b"}, got)
+		require.Equal(t, 6, total)
+		got, total = f.list(t, tc.TaskFilter{Limit: 2, Offset: 10})
+		require.Equal(t, []string{}, got)
+		require.Equal(t, 6, total)
+		got, total = f.list(t, tc.TaskFilter{Limit: 0, InstanceID: "cdb-1"})
+		require.Equal(t, []string{}, got)
+		require.Equal(t, 4, total)
+		got, total = f.list(t, tc.TaskFilter{Limit: 2, BeforeID: f.ids["d"]})
+		require.Equal(t, []string{"c", "b"}, got)
+		require.Equal(t, 6, total, "the cursor does not change the total")
+	})
+
+	register("TaskListCursorWalk", func(t *testing.T, open OpenFunc) {
+		f := setupList(t, open)
+		var seen []string
+		var before int64
+		for range 10 {
+			page, err := f.store.TaskList(f.ctx, &tc.TaskFilter{Tenant: "ta", BeforeID: before, Limit: 4})
+			require.NoError(t, err)
+			require.Equal(t, 6, page.Total)
+			for _, task := range page.Tasks {
+				seen = append(seen, task.Type+"@"+task.InstanceIDs[0])
+				before = task.ID
+			}
+			if len(page.Tasks) < 4 {
+				break
+			}
+		}
+		require.Len(t, seen, 6)
+	})
+
+	register("TaskListTenantScoped", func(t *testing.T, open OpenFunc) {
+		f := setupList(t, open)
+		got, total := f.list(t, tc.TaskFilter{Tenant: "tb", Limit: 100})
+		require.Equal(t, []string{"other:tb"}, got)
+		require.Equal(t, 1, total)
+		got, total = f.list(t, tc.TaskFilter{Tenant: "tb", ID: f.ids["a"], Limit: 100})
+		require.Equal(t, []string{}, got)
+		require.Zero(t, total)
+		got, total = f.list(t, tc.TaskFilter{Tenant: "tb", InstanceID: "cdb-2", Limit: 100})
+		require.Equal(t, []string{}, got)
+		require.Zero(t, total)
+		got, total = f.list(t, tc.TaskFilter{Tenant: "tb", AsyncRequestID: "req-d", Limit: 100})
+		require.Equal(t, []string{}, got)
+		require.Zero(t, total)
+		_, total = f.list(t, tc.TaskFilter{Tenant: tc.AllTenants, Limit: 100})
+		require.Equal(t, 7, total)
+	})
+}

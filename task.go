@@ -1,0 +1,99 @@
+package taskcenter
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Task is one asynchronous operation on one or more database instances.
+type Task struct {
+	ID             int64
+	Tenant         string
+	Type           string
+	Status         Status
+	Progress       int    // 0 to 100
+	Code           int    // result code; 0 is success
+	Message        string // result or progress message
+	InstanceIDs    []string
+	AsyncRequestID string // unique per tenant when set
+	CreatedAt      time.Time
+	StartedAt      time.Time // zero until the first claim
+	EndedAt        time.Time // zero until terminal
+	UpdatedAt      time.Time
+	Context        json.RawMessage // a JSON object, type-specific; never nil
+	AttachInfo     []Attach
+
+	// Engine fields.
+	Attempts        int
+	MaxAttempts     int
+	RunAfter        time.Time // not eligible before; zero means now
+	Timeout         time.Duration
+	LeaseOwner      string
+	LeaseExpiresAt  time.Time
+	CancelRequested bool
+	PauseRequested  bool
+}
+
+// Attach is one key/value pair of extra information a task reports.
+type Attach struct {
+	Key   string
+	Value string
+}
+
+// Transition moves the task to state to, or returns ECONFLICT when the
+// transition table does not allow it. It keeps the time stamps and progress
+// consistent with the new state.
+func (t *Task) Transition(to Status, now time.Time) error {
+	if !t.Status.CanTransition(to) {
+		return Errorf(ECONFLICT, "task %d is %s and cannot become %s", t.ID, t.Status, to)
+	}
+	t.Status = to
+	switch {
+	case to == StatusRunning:
+		if t.StartedAt.IsZero() {
+			t.StartedAt = now
+		}
+	case to == StatusSucceed:
+		t.Progress = 100
+		t.EndedAt = now
+	case to.Terminal() && to != StatusRemoved:
+		t.EndedAt = now
+	}
+	if to != StatusRunning {
+		t.LeaseOwner, t.LeaseExpiresAt = "", time.Time{}
+	}
+	return nil
+}
+
+// InstanceFilter selects instances of one tenant, oldest id first.
+type InstanceFilter struct {
+	Tenant  string // required; AllTenants for an administrator
+	AfterID string // cursor: only ids after this one
+	Limit   int
+}
+
+// TaskFilter selects tasks of one tenant. Lists are ordered newest first (by
+// id, descending) and every list carries the exact total of matching tasks,
+// before Offset, BeforeID and Limit are applied.
+type TaskFilter struct {
+	Tenant         string // required; AllTenants for an administrator
+	ID             int64
+	InstanceID     string
+	Types          []string
+	Statuses       []Status // empty means every status but REMOVED
+	AsyncRequestID string
+	CreatedAfter   time.Time // inclusive
+	CreatedBefore  time.Time // exclusive
+	BeforeID       int64     // cursor: only ids below this one; not part of the total
+	Offset         int       // rows to skip after the cursor
+	Limit          int       // 0 lists nothing and only counts
+}
+
+// TaskPage is one page of a task list.
+type TaskPage struct {
+	Tasks []*Task
+	Total int // exact count of tasks matching the filter
+}
+
+// AllTenants is the tenant value only administrators may pass to reach every tenant.
+const AllTenants = "*"
