@@ -41,7 +41,7 @@ func ValidateTenant(tenant string) error {
 // ValidateInstanceID checks an instance id: 1 to 128 letters, digits, '.', '_', ':' or '-'.
 func ValidateInstanceID(field, id string) error {
 	if !instanceIDRE.MatchString(id) {
-		return Invalidf(field, "instance id %q must be 1 to 128 letters, digits, '.', '_', ':' or '-'", clip(id))
+		return Invalidf(field, "%s: instance id %q must be 1 to 128 letters, digits, '.', '_', ':' or '-'", field, clip(id))
 	}
 	return nil
 }
@@ -73,4 +73,10 @@ func clip(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// UnknownInstance is the error for a task naming an instance its tenant does
+// not have; a foreign instance gets the same answer, so it reveals nothing.
+func UnknownInstance(id string) *Error {
+	return Invalidf("instance_ids", "instance_ids: instance %q not found", clip(id))
 }

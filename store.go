@@ -71,6 +71,8 @@ type TaskUpdateParams struct {
 	Actor  string // recorded on the event
 	Now    time.Time
 	// Update changes the task in place; an error aborts the transaction.
+	// Changes to ID, Tenant, Type, InstanceIDs, AsyncRequestID and
+	// CreatedAt are ignored.
 	Update func(t *Task) error
 	// Note is the event's message; empty means the task's Message.
 	Note string

@@ -259,6 +259,8 @@ func init() {
 			Tenant: "ta", ID: task.ID, Now: f.now,
 			Update: func(task *tc.Task) error {
 				task.Tenant, task.ID, task.Type = "tb", 999999, tc.TypeDropTables
+				task.InstanceIDs, task.AsyncRequestID = []string{"cdb-9"}, "other"
+				task.CreatedAt = f.now.Add(time.Hour)
 				return nil
 			},
 		})
@@ -266,6 +268,12 @@ func init() {
 		require.Equal(t, "ta", got.Tenant)
 		require.Equal(t, task.ID, got.ID)
 		require.Equal(t, tc.TypeReboot, got.Type)
+		require.Equal(t, []string{"cdb-1"}, got.InstanceIDs)
+		require.Empty(t, got.AsyncRequestID)
+		require.True(t, got.CreatedAt.Equal(f.now))
+		page, err := f.store.TaskList(f.ctx, &tc.TaskFilter{Tenant: "ta", InstanceID: "cdb-1", Limit: 10})
+		require.NoError(t, err)
+		require.Equal(t, 1, page.Total)
 	})
 
 	register("TaskCounts", func(t *testing.T, open OpenFunc) {

@@ -1,0 +1,56 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/taskcenter/taskcenter"
+)
+
+// TaskEvents returns the history of a task of the tenant, oldest first, or
+// ENOTFOUND when the tenant has no such task.
+func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*taskcenter.Event, error) {
+	var events []*taskcenter.Event
+	err := s.readTx(ctx, func(tx pgx.Tx) error {
+		if _, err := selectTask(ctx, tx, tenant, id, false); err != nil {
+			return err
+		}
+		const q = `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
+			FROM task_events WHERE task_id = $1 ORDER BY seq`
+		rows, _ := tx.Query(ctx, q, id)
+		var err error
+		events, err = pgx.CollectRows(rows, scanEvent)
+		return err
+	})
+	if err != nil {
+		return nil, storeErr("task events", err)
+	}
+	return events, nil
+}
+
+// insertEvent appends an event to the history of a task of the tenant.
+func insertEvent(ctx context.Context, tx pgx.Tx, tenant string, e *taskcenter.Event) error {
+	const q = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	_, err := tx.Exec(ctx, q, e.TaskID, tenant, timeArg(e.At), string(e.From), string(e.To),
+		e.Progress, e.Message, e.Actor)
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
+
+// scanEvent reads a task_events row.
+func scanEvent(row pgx.CollectableRow) (*taskcenter.Event, error) {
+	var e taskcenter.Event
+	var at *time.Time
+	var from, to string
+	if err := row.Scan(&e.Seq, &e.TaskID, &at, &from, &to, &e.Progress, &e.Message, &e.Actor); err != nil {
+		return nil, err
+	}
+	e.At, e.From, e.To = timeOf(at), taskcenter.Status(from), taskcenter.Status(to)
+	return &e, nil
+}

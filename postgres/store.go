@@ -1,0 +1,145 @@
+// Package postgres implements taskcenter.Store on PostgreSQL with pgx. Several
+// server replicas may share one database; everything lives in the first
+// schema of the connection's search_path.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/taskcenter/taskcenter"
+)
+
+var _ taskcenter.Store = (*Store)(nil)
+
+// Store is a taskcenter.Store on a PostgreSQL connection pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url, a postgres:// URL or a key=value
+// string that may set search_path to pick a schema. It does not migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, storeErr("open postgres", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, storeErr("connect postgres", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes every connection of the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return storeErr("ping", s.pool.Ping(ctx))
+}
+
+// inTx runs fn in a read-write transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, fn)
+}
+
+// readTx runs fn in a read-only transaction that sees one snapshot, so the
+// queries of fn agree with each other.
+func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	return pgx.BeginTxFunc(ctx, s.pool, opts, fn)
+}
+
+// storeErr is the one place that turns driver errors into domain errors:
+// a missing row is ENOTFOUND, a unique violation ECONFLICT, a lost or refused
+// connection EUNAVAILABLE. Domain errors pass unchanged; anything else is
+// wrapped with op.
+func storeErr(op string, err error) error {
+	var domain *taskcenter.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &domain):
+		return err
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, taskcenter.ErrNotFound)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", op, err)
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return taskcenter.Errorf(taskcenter.ECONFLICT, "%s: already exists", op)
+	case unavailable(err):
+		return taskcenter.Errorf(taskcenter.EUNAVAILABLE, "%s: database unavailable", op)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailable reports whether err means the server cannot be reached or is
+// going away, as opposed to refusing one statement.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"): // connection exception
+			return true
+		case pgErr.Code == "53300", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03":
+			return true // too many connections, shutdown, cannot connect now
+		}
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// timeArg is the value stored for t: NULL for the zero time, else t in UTC
+// truncated to the millisecond.
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// timeOf is the time.Time read from a nullable timestamptz column.
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// tenantScope appends the condition that scopes a query to tenant, unless
+// tenant is AllTenants, and returns the conditions and arguments.
+func tenantScope(conds []string, args []any, col, tenant string) ([]string, []any) {
+	if tenant == taskcenter.AllTenants {
+		return conds, args
+	}
+	args = append(args, tenant)
+	return append(conds, fmt.Sprintf("%s = $%d", col, len(args))), args
+}
+
+// where joins conditions into a WHERE clause, or "" when there are none.
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}

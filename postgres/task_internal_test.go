@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
+)
+
+// TestTaskInsertWaitsForConcurrentDuplicate forces the race that the
+// read-before-insert cannot see: a second insert of the same request id
+// starts while the first is still uncommitted, waits on the unique index and
+// must then return the first task.
+func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
+	require.NoError(t, err)
+	params := func() *taskcenter.TaskInsertParams {
+		return &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
+			Tenant: "ta", Type: taskcenter.TypeReboot, Status: taskcenter.StatusInitial,
+			InstanceIDs: []string{"cdb-1"}, AsyncRequestID: "race", CreatedAt: time.Now(),
+		}}
+	}
+
+	first, err := s.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer first.Rollback(ctx)
+	task, created, err := insertTask(ctx, first, params())
+	require.NoError(t, err)
+	require.True(t, created)
+
+	second, err := s.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer second.Rollback(ctx)
+	var pid int
+	require.NoError(t, second.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	type result struct {
+		task    *taskcenter.Task
+		created bool
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		task, created, err := insertTask(ctx, second, params())
+		done <- result{task, created, err}
+	}()
+	waitForLock(t, s, pid)
+	require.NoError(t, first.Commit(ctx))
+
+	got := <-done
+	require.NoError(t, got.err)
+	require.False(t, got.created)
+	require.Equal(t, task.ID, got.task.ID)
+	require.NoError(t, second.Commit(ctx))
+}
+
+// waitForLock polls until the backend pid waits for a lock.
+func waitForLock(t *testing.T, s *Store, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var waiting bool
+		err := s.pool.QueryRow(context.Background(),
+			`SELECT coalesce(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			require.NoError(t, err)
+		}
+		if waiting {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("the second insert never waited for the first")
+}

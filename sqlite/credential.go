@@ -1,0 +1,53 @@
+package sqlite
+
+import (
+	"context"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+const credentialColumns = "id, tenant, kind, role, secret, token_hash, created_at"
+
+// CredentialCreate stores a new credential; an existing id or token hash is
+// ECONFLICT.
+func (s *Store) CredentialCreate(ctx context.Context, c *tc.Credential) error {
+	_, err := s.writer.ExecContext(ctx,
+		"INSERT INTO credentials ("+credentialColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+		c.ID, c.Tenant, c.Kind, c.Role, c.Secret, c.TokenHash, millis(c.CreatedAt))
+	return dbError("create credential", err)
+}
+
+// CredentialGet returns a credential by id, or ErrNotFound.
+func (s *Store) CredentialGet(ctx context.Context, id string) (*tc.Credential, error) {
+	row := s.reader.QueryRowContext(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE id = ?", id)
+	c, err := scanCredential(row)
+	return c, dbError("get credential", err)
+}
+
+// CredentialByToken returns the bearer credential with the given HashToken,
+// or ErrNotFound.
+func (s *Store) CredentialByToken(ctx context.Context, tokenHash string) (*tc.Credential, error) {
+	if tokenHash == "" {
+		return nil, tc.ErrNotFound // signed kinds store no hash
+	}
+	row := s.reader.QueryRowContext(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE token_hash = ?", tokenHash)
+	c, err := scanCredential(row)
+	return c, dbError("get credential", err)
+}
+
+// CredentialCount counts the credentials of a role in every tenant.
+func (s *Store) CredentialCount(ctx context.Context, role tc.Role) (int, error) {
+	var n int
+	err := s.reader.QueryRowContext(ctx, "SELECT count(*) FROM credentials WHERE role = ?", role).Scan(&n)
+	return n, dbError("count credentials", err)
+}
+
+func scanCredential(sc scanner) (*tc.Credential, error) {
+	var c tc.Credential
+	var created int64
+	if err := sc.Scan(&c.ID, &c.Tenant, &c.Kind, &c.Role, &c.Secret, &c.TokenHash, &created); err != nil {
+		return nil, err
+	}
+	c.CreatedAt = fromMillis(created)
+	return &c, nil
+}

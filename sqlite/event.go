@@ -1,0 +1,55 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// appendEvent adds an entry to a task's history.
+func appendEvent(ctx context.Context, tx *sql.Tx, tenant string, e *tc.Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO task_events
+			(task_id, tenant, at, from_status, to_status, progress, message, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.TaskID, tenant, millis(e.At), e.From, e.To, e.Progress, e.Message, e.Actor)
+	return dbError("append event", err)
+}
+
+// TaskEvents returns the history of a task of the tenant, oldest first, or
+// ErrNotFound.
+func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tc.Event, error) {
+	var events []*tc.Event
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getTask(ctx, tx, tenant, id); err != nil {
+			return err
+		}
+		var err error
+		events, err = listEvents(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func listEvents(ctx context.Context, tx *sql.Tx, taskID int64) ([]*tc.Event, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
+		FROM task_events WHERE task_id = ? ORDER BY seq`, taskID)
+	if err != nil {
+		return nil, dbError("list events", err)
+	}
+	defer rows.Close()
+	var events []*tc.Event
+	for rows.Next() {
+		var e tc.Event
+		var at int64
+		if err := rows.Scan(&e.Seq, &e.TaskID, &at, &e.From, &e.To, &e.Progress, &e.Message, &e.Actor); err != nil {
+			return nil, dbError("list events", err)
+		}
+		e.At = fromMillis(at)
+		events = append(events, &e)
+	}
+	return events, dbError("list events", rows.Err())
+}

@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// migrations are the schema changes, named NNN_name.sql and applied in
+// order. The postgres store numbers its own the same way.
+//
+//go:embed migration/*.sql
+var migrations embed.FS
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at INTEGER NOT NULL
+) STRICT`
+
+// Migrate applies the embedded migrations the database lacks, each in its own
+// transaction, and records their versions in schema_migrations. Running it
+// again, or from several processes at once, changes nothing more.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql") // sorted by name
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		if err := s.applyMigration(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMigration runs one migration file unless its version is recorded.
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	version, err := migrationVersion(name)
+	if err != nil {
+		return err
+	}
+	script, err := migrations.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var applied int
+		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", version).Scan(&applied)
+		if err != nil || applied > 0 {
+			return dbError("migrate", err)
+		}
+		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+			return fmt.Errorf("migrate %s: %w", path.Base(name), err)
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			version, path.Base(name), time.Now().UnixMilli())
+		return dbError("migrate", err)
+	})
+}
+
+// migrationVersion parses the number that starts a migration's file name.
+func migrationVersion(name string) (int, error) {
+	prefix, _, _ := strings.Cut(path.Base(name), "_")
+	v, err := strconv.Atoi(prefix)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("migrate: %s does not start with a version number", name)
+	}
+	return v, nil
+}

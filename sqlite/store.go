@@ -1,0 +1,199 @@
+// Package sqlite implements taskcenter.Store on one SQLite file, with the pure
+// Go driver modernc.org/sqlite.
+//
+// Writes go through a single connection whose transactions begin IMMEDIATE,
+// so they are serialized and never fail half-way on a lock; reads use a pool
+// of read-only connections that WAL lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// Connection parameters of modernc.org/sqlite. The busy timeout only matters
+// when another process holds the file; within one Store the writer is alone.
+const (
+	commonParams = "_busy_timeout=5000"
+	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1"
+	readerParams = "_query_only=1"
+)
+
+// Store is a taskcenter.Store on one SQLite file.
+type Store struct {
+	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	reader *sql.DB // a pool of query-only connections
+}
+
+var _ tc.Store = (*Store)(nil)
+
+// Open opens the database file at path, creating it when it is missing. It
+// does not migrate: call Migrate before using a new file.
+func Open(path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// The writer comes first: it switches the file to WAL before any reader opens it.
+	writer, err := openDB(abs, writerParams, 1)
+	if err != nil {
+		return nil, err
+	}
+	reader, err := openDB(abs, readerParams, max(4, runtime.GOMAXPROCS(0)))
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	return &Store{writer: writer, reader: reader}, nil
+}
+
+// openDB opens a pool of conns connections and checks that one can connect.
+func openDB(path, params string, conns int) (*sql.DB, error) {
+	u := url.URL{Path: path}
+	db, err := sql.Open("sqlite", "file:"+u.EscapedPath()+"?"+commonParams+"&"+params)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes every connection of the store.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// Ping checks that the store answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return dbError("ping", s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one))
+}
+
+// querier is a *sql.DB or a *sql.Tx, for reads in or out of a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// write runs fn in a transaction of the writer and commits when fn succeeds.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return inTx(ctx, s.writer, nil, fn)
+}
+
+// read runs fn in a read transaction, so that its queries see one snapshot.
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return inTx(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return dbError("begin", err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return dbError("commit", tx.Commit())
+}
+
+// dbError turns an error of the driver into one of the domain: a missing row
+// is ErrNotFound, a unique or primary key violation ECONFLICT, and anything
+// else is wrapped with op. Domain errors pass unchanged.
+func dbError(op string, err error) error {
+	var domain *tc.Error
+	var driver *sqlite.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &domain):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return tc.ErrNotFound
+	case errors.As(err, &driver) && isUniqueViolation(driver.Code()):
+		return tc.Errorf(tc.ECONFLICT, "%s: already exists", op)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func isUniqueViolation(code int) bool {
+	return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// millis encodes a time as unix milliseconds, the zero time as 0.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis decodes what millis encoded, in UTC.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// where collects the conditions of a query and their arguments, in order.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition with its placeholders' arguments.
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// tenant scopes the query to a tenant, unless it is AllTenants.
+func (w *where) tenant(tenant string) {
+	if tenant != tc.AllTenants {
+		w.add("tenant = ?", tenant)
+	}
+}
+
+// in adds col IN (?, ...) for a non-empty list of values.
+func in[T any](w *where, col string, values []T) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	w.add(col+" IN ("+placeholders(len(values))+")", args...)
+}
+
+// String returns the WHERE clause, or "" when there is no condition.
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// placeholders returns n comma-separated question marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,28 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestConnectionSettings(t *testing.T) {
+	t.Parallel()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	pragma := func(db *sql.DB, name string) string {
+		var v string
+		require.NoError(t, db.QueryRow("PRAGMA "+name).Scan(&v))
+		return v
+	}
+	require.Equal(t, "wal", pragma(s.writer, "journal_mode"))
+	require.Equal(t, "1", pragma(s.writer, "synchronous"), "NORMAL")
+	require.Equal(t, "1", pragma(s.writer, "foreign_keys"))
+	require.Equal(t, "5000", pragma(s.writer, "busy_timeout"))
+	require.Equal(t, "1", pragma(s.reader, "query_only"))
+	_, err = s.reader.Exec("CREATE TABLE t (x INTEGER)")
+	require.Error(t, err, "the reader pool cannot write")
+}
