@@ -64,16 +64,16 @@ func ValidateContext(taskType string, raw json.RawMessage) (json.RawMessage, err
 	}
 	for _, db := range rc.DBs {
 		if db.DBName == "" || db.NewName == "" {
-			return nil, Invalidf("context.dbs", "every database needs dbname and newname")
+			return nil, Invalidf("context.dbs", "every entry of context.dbs needs dbname and newname")
 		}
 	}
 	for _, t := range rc.Tables {
 		if t.DB == "" || len(t.Table) == 0 {
-			return nil, Invalidf("context.tables", "every entry needs db and at least one table")
+			return nil, Invalidf("context.tables", "every entry of context.tables needs db and at least one table")
 		}
 		for _, tt := range t.Table {
 			if tt.TableName == "" || tt.NewName == "" {
-				return nil, Invalidf("context.tables", "every table needs tablename and newname")
+				return nil, Invalidf("context.tables", "every table of context.tables needs tablename and newname")
 			}
 		}
 	}

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+func (h *Handler) submitTask(w http.ResponseWriter, r *http.Request) error {
+	var body SubmitTask
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	tenant, err := tenantOf(r, body.Tenant, false)
+	if err != nil {
+		return err
+	}
+	if body.TimeoutSeconds < 0 || body.TimeoutSeconds > maxTimeoutSeconds {
+		return tc.Invalidf("timeout_seconds", "timeout_seconds must be between 0 and %d", maxTimeoutSeconds)
+	}
+	p := &tc.SubmitTaskParams{
+		Tenant: tenant, Type: body.Type, InstanceIDs: body.InstanceIDs, AsyncRequestID: body.AsyncRequestID,
+		Context: body.Context, MaxAttempts: body.MaxAttempts,
+		Timeout: time.Duration(body.TimeoutSeconds) * time.Second, Actor: actor(r),
+	}
+	if body.RunAfter != nil {
+		p.RunAfter = *body.RunAfter
+	}
+	task, created, err := h.svc.SubmitTask(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, FromTask(task))
+}
+
+func (h *Handler) getTask(w http.ResponseWriter, r *http.Request) error {
+	tenant, id, err := taskRef(r)
+	if err != nil {
+		return err
+	}
+	task, err := h.svc.GetTask(r.Context(), tenant, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FromTask(task))
+}
+
+func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r, "tenant", "instance_id", "type*", "status*", "async_request_id",
+		"created_after", "created_before", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	f, err := taskFilter(r, q)
+	if err != nil {
+		return err
+	}
+	limit := f.Limit
+	f.Limit++ // one more tells whether a next page exists
+	page, err := h.svc.ListTasks(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := TaskList{Tasks: []Task{}, Total: page.Total}
+	if len(page.Tasks) > limit {
+		page.Tasks = page.Tasks[:limit]
+		out.NextCursor = encodeCursor(page.Tasks[limit-1].ID)
+	}
+	for _, t := range page.Tasks {
+		out.Tasks = append(out.Tasks, FromTask(t))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func taskFilter(r *http.Request, q *query) (*tc.TaskFilter, error) {
+	tenant, err := tenantOf(r, q.get("tenant"), true)
+	if err != nil {
+		return nil, err
+	}
+	f := &tc.TaskFilter{Tenant: tenant, InstanceID: q.get("instance_id"), Types: q.list("type"),
+		AsyncRequestID: q.get("async_request_id")}
+	for _, s := range q.list("status") {
+		st, err := tc.ParseStatus(s)
+		if err != nil {
+			return nil, err
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	if f.CreatedAfter, err = q.time("created_after"); err != nil {
+		return nil, err
+	}
+	if f.CreatedBefore, err = q.time("created_before"); err != nil {
+		return nil, err
+	}
+	if f.Limit, err = q.limit(); err != nil {
+		return nil, err
+	}
+	if c := q.get("cursor"); c != "" {
+		if f.BeforeID, err = decodeCursor(c); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func (h *Handler) countTasks(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r, "tenant")
+	if err != nil {
+		return err
+	}
+	tenant, err := tenantOf(r, q.get("tenant"), true)
+	if err != nil {
+		return err
+	}
+	counts, err := h.svc.CountTasks(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	out := Counts{Counts: map[tc.Status]int{}}
+	for _, s := range tc.Statuses {
+		out.Counts[s] = counts[s]
+		if s != tc.StatusRemoved {
+			out.Total += counts[s]
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) taskEvents(w http.ResponseWriter, r *http.Request) error {
+	tenant, id, err := taskRef(r)
+	if err != nil {
+		return err
+	}
+	events, err := h.svc.TaskEvents(r.Context(), tenant, id)
+	if err != nil {
+		return err
+	}
+	out := EventList{Events: []Event{}}
+	for _, e := range events {
+		out.Events = append(out.Events, Event{At: e.At, From: e.From, To: e.To, Progress: e.Progress, Message: e.Message, Actor: e.Actor})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) cancelTask(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, h.svc.CancelTask)
+}
+
+func (h *Handler) pauseTask(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, h.svc.PauseTask)
+}
+
+func (h *Handler) resumeTask(w http.ResponseWriter, r *http.Request) error {
+	return h.act(w, r, h.svc.ResumeTask)
+}
+
+type taskAction func(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error)
+
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, fn taskAction) error {
+	tenant, id, err := taskRef(r)
+	if err != nil {
+		return err
+	}
+	task, err := fn(r.Context(), tenant, id, actor(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FromTask(task))
+}
+
+// taskRef reads the task id of the path and the tenant it must belong to.
+func taskRef(r *http.Request) (string, int64, error) {
+	q, err := newQuery(r, "tenant")
+	if err != nil {
+		return "", 0, err
+	}
+	tenant, err := tenantOf(r, q.get("tenant"), true)
+	if err != nil {
+		return "", 0, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, tc.Invalidf("id", "task id must be a positive integer")
+	}
+	return tenant, id, nil
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("t" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 't' {
+		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")
+}

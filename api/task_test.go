@@ -1,0 +1,156 @@
+package api_test
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/api"
+)
+
+func TestSubmitGetList(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"})
+	require.Positive(t, task.ID)
+	require.Equal(t, "ta", task.Tenant)
+	require.Equal(t, tc.StatusInitial, task.Status)
+	require.Equal(t, []string{"cdb-a1"}, task.InstanceIDs)
+	require.Nil(t, task.StartedAt)
+	require.JSONEq(t, `{}`, string(task.Context))
+
+	// The same async request id answers 200 with the same task.
+	var again api.Task
+	e.call(e.opA, "POST", "/api/v1/tasks", api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"}, 200, &again)
+	require.Equal(t, task.ID, again.ID)
+
+	var got api.Task
+	e.call(e.readA, "GET", fmt.Sprintf("/api/v1/tasks/%d", task.ID), nil, 200, &got)
+	require.Equal(t, task, got)
+
+	rollback := e.submit(e.opA, map[string]any{
+		"type": "BATCH ROLLBACK", "instance_ids": []string{"cdb-a2"},
+		"context": map[string]any{"operator": "u1", "dbs": []map[string]string{{"dbname": "d1", "newname": "d1_bak"}}},
+	})
+	require.JSONEq(t, `{"operator":"u1","dbs":[{"dbname":"d1","newname":"d1_bak"}]}`, string(rollback.Context))
+	later := e.submit(e.opA, map[string]any{"type": "REBOOT", "instance_ids": []string{"cdb-a2"},
+		"run_after": time.Now().Add(time.Hour).Format(time.RFC3339)})
+	require.Equal(t, tc.StatusWaiting, later.Status)
+	require.NotNil(t, later.RunAfter)
+
+	var list api.TaskList
+	e.call(e.readA, "GET", "/api/v1/tasks", nil, 200, &list)
+	require.Equal(t, 3, list.Total)
+	require.Equal(t, []int64{later.ID, rollback.ID, task.ID}, ids(list.Tasks))
+	require.Empty(t, list.NextCursor)
+
+	e.call(e.readA, "GET", "/api/v1/tasks?instance_id=cdb-a2&type=BATCH+ROLLBACK", nil, 200, &list)
+	require.Equal(t, []int64{rollback.ID}, ids(list.Tasks))
+	require.Equal(t, 1, list.Total)
+	e.call(e.readA, "GET", "/api/v1/tasks?status=WAITING,INITIAL&type=REBOOT", nil, 200, &list)
+	require.Equal(t, []int64{later.ID, task.ID}, ids(list.Tasks))
+	e.call(e.readA, "GET", "/api/v1/tasks?async_request_id=req-1", nil, 200, &list)
+	require.Equal(t, []int64{task.ID}, ids(list.Tasks))
+	after := url.QueryEscape(time.Now().Add(-time.Minute).Format(time.RFC3339))
+	e.call(e.readA, "GET", "/api/v1/tasks?created_after="+after, nil, 200, &list)
+	require.Equal(t, 3, list.Total)
+	e.call(e.readA, "GET", "/api/v1/tasks?created_before="+after, nil, 200, &list)
+	require.Zero(t, list.Total)
+	require.Equal(t, []api.Task{}, list.Tasks)
+}
+
+func TestListCursorWalk(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var want []int64
+	for range 7 {
+		want = append([]int64{e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}}).ID}, want...)
+	}
+	var seen []int64
+	path := "/api/v1/tasks?limit=3"
+	for {
+		var page api.TaskList
+		e.call(e.readA, "GET", path, nil, 200, &page)
+		require.Equal(t, 7, page.Total)
+		seen = append(seen, ids(page.Tasks)...)
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/tasks?limit=3&cursor=" + page.NextCursor
+	}
+	require.Equal(t, want, seen)
+}
+
+func TestCancelPauseResume(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	var got api.Task
+	e.call(e.opA, "POST", path+"/pause", nil, 200, &got)
+	require.Equal(t, tc.StatusPaused, got.Status)
+	e.call(e.opA, "POST", path+"/resume", nil, 200, &got)
+	require.Equal(t, tc.StatusInitial, got.Status)
+	e.call(e.opA, "POST", path+"/cancel", nil, 200, &got)
+	require.Equal(t, tc.StatusKilled, got.Status)
+	require.NotNil(t, got.EndedAt)
+
+	var events api.EventList
+	e.call(e.readA, "GET", path+"/events", nil, 200, &events)
+	var steps []string
+	for _, ev := range events.Events {
+		steps = append(steps, fmt.Sprintf("%s>%s", ev.From, ev.To))
+	}
+	require.Equal(t, []string{">INITIAL", "INITIAL>PAUSED", "PAUSED>INITIAL", "INITIAL>KILLED"}, steps)
+	require.NotEmpty(t, events.Events[1].Actor, "the caller's credential is the actor")
+
+	var counts api.Counts
+	e.call(e.readA, "GET", "/api/v1/tasks/counts", nil, 200, &counts)
+	require.Equal(t, 1, counts.Counts[tc.StatusKilled])
+	require.Equal(t, 1, counts.Total)
+}
+
+func TestInstances(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var inst api.Instance
+	e.call(e.readA, "GET", "/api/v1/instances/cdb-a1", nil, 200, &inst)
+	require.Equal(t, "ta", inst.Tenant)
+	require.Equal(t, tc.InstanceNormal, inst.Status)
+	var list api.InstanceList
+	e.call(e.readA, "GET", "/api/v1/instances?limit=1", nil, 200, &list)
+	require.Len(t, list.Instances, 1)
+	require.NotEmpty(t, list.NextCursor)
+	e.call(e.readA, "GET", "/api/v1/instances?limit=1&cursor="+list.NextCursor, nil, 200, &list)
+	require.Equal(t, "cdb-a2", list.Instances[0].ID)
+	require.Empty(t, list.NextCursor)
+	// Admins name the tenant.
+	e.call(e.admin, "GET", "/api/v1/instances?tenant=tb", nil, 200, &list)
+	require.Len(t, list.Instances, 1)
+	require.Equal(t, "cdb-b1", list.Instances[0].ID)
+}
+
+func TestTaskTypes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var list api.TaskTypeList
+	e.call(e.readA, "GET", "/api/v1/types", nil, 200, &list)
+	require.Len(t, list.Types, 49)
+	e.call(e.admin, "PUT", "/api/v1/types/VacuumFull", api.TaskType{Description: "vacuum", Exclusive: true, TimeoutSeconds: 600}, 200, nil)
+	e.call(e.opA, "PUT", "/api/v1/types/Other", api.TaskType{}, 403, nil)
+	e.call(e.admin, "PUT", "/api/v1/types/REBOOT", api.TaskType{}, 400, nil)
+	task := e.submit(e.opA, api.SubmitTask{Type: "VacuumFull", InstanceIDs: []string{"cdb-a1"}})
+	require.Equal(t, int64(600), task.TimeoutSeconds)
+}
+
+func ids(tasks []api.Task) []int64 {
+	out := []int64{}
+	for _, t := range tasks {
+		out = append(out, t.ID)
+	}
+	return out
+}

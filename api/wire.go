@@ -1,0 +1,182 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// Task is a task as the native API shows it.
+type Task struct {
+	ID             int64           `json:"id"`
+	Tenant         string          `json:"tenant"`
+	Type           string          `json:"type"`
+	Status         tc.Status       `json:"status"`
+	Progress       int             `json:"progress"`
+	Code           int             `json:"code"`
+	Message        string          `json:"message"`
+	InstanceIDs    []string        `json:"instance_ids"`
+	AsyncRequestID string          `json:"async_request_id"`
+	CreatedAt      time.Time       `json:"created_at"`
+	StartedAt      *time.Time      `json:"started_at"`
+	EndedAt        *time.Time      `json:"ended_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	Context        json.RawMessage `json:"context"`
+	AttachInfo     []Attach        `json:"attach_info"`
+	Attempts       int             `json:"attempts"`
+	MaxAttempts    int             `json:"max_attempts"`
+	RunAfter       *time.Time      `json:"run_after"`
+	TimeoutSeconds int64           `json:"timeout_seconds"`
+}
+
+// Attach is one key/value pair of a task's extra information.
+type Attach struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// TaskList is the answer of GET /api/v1/tasks.
+type TaskList struct {
+	Tasks      []Task `json:"tasks"`
+	NextCursor string `json:"next_cursor"`
+	Total      int    `json:"total"`
+}
+
+// SubmitTask is the body of POST /api/v1/tasks.
+type SubmitTask struct {
+	Tenant         string          `json:"tenant,omitempty"`
+	Type           string          `json:"type"`
+	InstanceIDs    []string        `json:"instance_ids"`
+	AsyncRequestID string          `json:"async_request_id,omitempty"`
+	Context        json.RawMessage `json:"context,omitempty"`
+	RunAfter       *time.Time      `json:"run_after,omitempty"`
+	MaxAttempts    int             `json:"max_attempts,omitempty"`
+	TimeoutSeconds int64           `json:"timeout_seconds,omitempty"`
+}
+
+// Event is one entry of a task's history.
+type Event struct {
+	At       time.Time `json:"at"`
+	From     tc.Status `json:"from"`
+	To       tc.Status `json:"to"`
+	Progress int       `json:"progress"`
+	Message  string    `json:"message"`
+	Actor    string    `json:"actor"`
+}
+
+// EventList is the answer of GET /api/v1/tasks/{id}/events.
+type EventList struct {
+	Events []Event `json:"events"`
+}
+
+// Counts is the answer of GET /api/v1/tasks/counts: tasks per status.
+type Counts struct {
+	Counts map[tc.Status]int `json:"counts"`
+	Total  int               `json:"total"`
+}
+
+// Instance is an instance as the native API shows it.
+type Instance struct {
+	ID        string    `json:"id"`
+	Tenant    string    `json:"tenant"`
+	Name      string    `json:"name"`
+	Engine    string    `json:"engine"`
+	Region    string    `json:"region"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PutInstance is the body of PUT /api/v1/instances/{id}.
+type PutInstance struct {
+	Tenant string `json:"tenant,omitempty"`
+	Name   string `json:"name"`
+	Engine string `json:"engine"`
+	Region string `json:"region"`
+	Status string `json:"status"`
+}
+
+// InstanceList is the answer of GET /api/v1/instances.
+type InstanceList struct {
+	Instances  []Instance `json:"instances"`
+	NextCursor string     `json:"next_cursor"`
+}
+
+// TaskType is an entry of the task-type catalog.
+type TaskType struct {
+	Key            string `json:"key"`
+	TencentCode    int    `json:"tencent_code,omitempty"`
+	Description    string `json:"description"`
+	Exclusive      bool   `json:"exclusive"`
+	TimeoutSeconds int64  `json:"timeout_seconds"`
+	MaxAttempts    int    `json:"max_attempts"`
+	Builtin        bool   `json:"builtin"`
+}
+
+// TaskTypeList is the answer of GET /api/v1/types.
+type TaskTypeList struct {
+	Types []TaskType `json:"types"`
+}
+
+// CreateCredential is the body of POST /api/v1/credentials.
+type CreateCredential struct {
+	Tenant string            `json:"tenant,omitempty"`
+	Kind   tc.CredentialKind `json:"kind"`
+	Role   tc.Role           `json:"role,omitempty"`
+}
+
+// NewCredential is the answer of POST /api/v1/credentials; Secret is shown this once.
+type NewCredential struct {
+	ID     string            `json:"id"`
+	Secret string            `json:"secret"`
+	Tenant string            `json:"tenant"`
+	Kind   tc.CredentialKind `json:"kind"`
+	Role   tc.Role           `json:"role"`
+}
+
+// ErrorBody is the answer of every failed call.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong; Field names the offending input.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// FromTask converts a domain task to its wire form.
+func FromTask(t *tc.Task) Task {
+	w := Task{
+		ID: t.ID, Tenant: t.Tenant, Type: t.Type, Status: t.Status, Progress: t.Progress,
+		Code: t.Code, Message: t.Message, InstanceIDs: t.InstanceIDs, AsyncRequestID: t.AsyncRequestID,
+		CreatedAt: t.CreatedAt, StartedAt: optTime(t.StartedAt), EndedAt: optTime(t.EndedAt),
+		UpdatedAt: t.UpdatedAt, Context: t.Context, AttachInfo: []Attach{}, Attempts: t.Attempts,
+		MaxAttempts: t.MaxAttempts, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
+	}
+	for _, a := range t.AttachInfo {
+		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
+	}
+	return w
+}
+
+// FromInstance converts a domain instance to its wire form.
+func FromInstance(i *tc.Instance) Instance {
+	return Instance{ID: i.ID, Tenant: i.Tenant, Name: i.Name, Engine: i.Engine, Region: i.Region,
+		Status: i.Status, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt}
+}
+
+// FromTaskType converts a catalog entry to its wire form.
+func FromTaskType(t tc.TaskType) TaskType {
+	return TaskType{Key: t.Key, TencentCode: t.TencentCode, Description: t.Description, Exclusive: t.Exclusive,
+		TimeoutSeconds: int64(t.Timeout / time.Second), MaxAttempts: t.MaxAttempts, Builtin: t.Builtin}
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// Bounds of a submission.
+const (
+	MaxInstancesPerTask  = 100
+	MaxAsyncRequestIDLen = 128
+	MaxAttemptsLimit     = 100
+	MaxTimeout           = 7 * 24 * time.Hour
+)
+
+// SubmitTask validates a submission and stores the task: WAITING when it may
+// not run before RunAfter, INITIAL otherwise. A repeated async request id
+// returns the tenant's existing task with created=false.
+func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.Task, bool, error) {
+	typ, err := s.taskType(ctx, p.Type)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := validateSubmit(p); err != nil {
+		return nil, false, err
+	}
+	taskCtx, err := tc.ValidateContext(p.Type, p.Context)
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.now()
+	task := &tc.Task{
+		Tenant:         p.Tenant,
+		Type:           p.Type,
+		Status:         tc.StatusInitial,
+		InstanceIDs:    p.InstanceIDs,
+		AsyncRequestID: p.AsyncRequestID,
+		CreatedAt:      now,
+		Context:        taskCtx,
+		MaxAttempts:    firstPositive(p.MaxAttempts, typ.MaxAttempts, s.cfg.DefaultMaxAttempts),
+		Timeout:        firstPositive(p.Timeout, typ.Timeout, s.cfg.DefaultTimeout),
+	}
+	if p.RunAfter.After(now) {
+		task.Status = tc.StatusWaiting
+		task.RunAfter = p.RunAfter.UTC().Truncate(time.Millisecond)
+	}
+	return s.store.TaskInsert(ctx, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
+}
+
+func validateSubmit(p *tc.SubmitTaskParams) error {
+	if err := tc.ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if len(p.InstanceIDs) == 0 {
+		return tc.Invalidf("instance_ids", "instance_ids needs at least one instance id")
+	}
+	if len(p.InstanceIDs) > MaxInstancesPerTask {
+		return tc.Invalidf("instance_ids", "instance_ids may name at most %d instances", MaxInstancesPerTask)
+	}
+	for i, id := range p.InstanceIDs {
+		if err := tc.ValidateInstanceID("instance_ids", id); err != nil {
+			return err
+		}
+		if slices.Contains(p.InstanceIDs[:i], id) {
+			return tc.Invalidf("instance_ids", "instance_ids names %q twice", id)
+		}
+	}
+	switch {
+	case len(p.AsyncRequestID) > MaxAsyncRequestIDLen || !utf8.ValidString(p.AsyncRequestID):
+		return tc.Invalidf("async_request_id", "async_request_id must be valid UTF-8 of at most %d bytes", MaxAsyncRequestIDLen)
+	case p.MaxAttempts < 0 || p.MaxAttempts > MaxAttemptsLimit:
+		return tc.Invalidf("max_attempts", "max_attempts must be between 1 and %d", MaxAttemptsLimit)
+	case p.Timeout < 0 || p.Timeout > MaxTimeout:
+		return tc.Invalidf("timeout_seconds", "timeout_seconds must be between 1 and %d", int(MaxTimeout/time.Second))
+	}
+	return nil
+}
+
+func firstPositive[T int | time.Duration](vals ...T) T {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// GetTask returns one task of the tenant.
+func (s *Service) GetTask(ctx context.Context, tenant string, id int64) (*tc.Task, error) {
+	task, err := s.store.TaskGet(ctx, tenant, id)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
+	}
+	return task, err
+}
+
+// ListTasks returns a page of the tenant's tasks and the exact total.
+func (s *Service) ListTasks(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
+	return s.store.TaskList(ctx, f)
+}
+
+// CountTasks returns the number of the tenant's tasks in each status.
+func (s *Service) CountTasks(ctx context.Context, tenant string) (map[tc.Status]int, error) {
+	return s.store.TaskCounts(ctx, tenant)
+}
+
+// TaskEvents returns a task's history, oldest first.
+func (s *Service) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tc.Event, error) {
+	events, err := s.store.TaskEvents(ctx, tenant, id)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
+	}
+	return events, err
+}
+
+// CancelTask kills a task that has not ended. A running task loses its lease
+// at once; its worker learns of the cancel on its next heartbeat.
+func (s *Service) CancelTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
+	return s.transition(ctx, tenant, id, actor, "canceled", func(t *tc.Task, now time.Time) error {
+		t.CancelRequested = true
+		return t.Transition(tc.StatusKilled, now)
+	})
+}
+
+// PauseTask holds a waiting, ready or running task until it is resumed.
+func (s *Service) PauseTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
+	return s.transition(ctx, tenant, id, actor, "paused", func(t *tc.Task, now time.Time) error {
+		t.PauseRequested = t.Status == tc.StatusRunning
+		return t.Transition(tc.StatusPaused, now)
+	})
+}
+
+// ResumeTask makes a paused task eligible again: INITIAL, or WAITING while
+// its RunAfter is in the future.
+func (s *Service) ResumeTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
+	return s.transition(ctx, tenant, id, actor, "resumed", func(t *tc.Task, now time.Time) error {
+		if t.Status != tc.StatusPaused {
+			return tc.Errorf(tc.ECONFLICT, "task %d is %s, not PAUSED", t.ID, t.Status)
+		}
+		t.PauseRequested = false
+		if t.RunAfter.After(now) {
+			return t.Transition(tc.StatusWaiting, now)
+		}
+		return t.Transition(tc.StatusInitial, now)
+	})
+}
+
+func (s *Service) transition(ctx context.Context, tenant string, id int64, actor, note string, fn func(*tc.Task, time.Time) error) (*tc.Task, error) {
+	now := s.now()
+	task, err := s.store.TaskUpdate(ctx, &tc.TaskUpdateParams{
+		Tenant: tenant, ID: id, Actor: actor, Now: now, Note: note,
+		Update: func(t *tc.Task) error { return fn(t, now) },
+	})
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
+	}
+	return task, err
+}
