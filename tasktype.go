@@ -34,13 +34,13 @@ func (t *TaskType) Validate() error {
 	case !typeKeyRE.MatchString(t.Key):
 		return Invalidf("key", "type key must be 1 to 64 letters, digits, spaces, '_', '.' or '-', starting with a letter")
 	case t.TencentCode < 0:
-		return Invalidf("tencent_code", "must not be negative")
+		return Invalidf("tencent_code", "tencent_code must not be negative")
 	case t.Timeout < 0:
-		return Invalidf("timeout_seconds", "must not be negative")
+		return Invalidf("timeout_seconds", "timeout_seconds must not be negative")
 	case t.MaxAttempts < 0 || t.MaxAttempts > 100:
-		return Invalidf("max_attempts", "must be between 0 and 100")
+		return Invalidf("max_attempts", "max_attempts must be between 0 and 100")
 	case len(t.Description) > 512:
-		return Invalidf("description", "must be at most 512 bytes")
+		return Invalidf("description", "description must be at most 512 bytes")
 	}
 	return nil
 }

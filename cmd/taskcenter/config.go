@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the configuration of serve and migrate. Values come from, in
+// increasing precedence: defaults, the config file, TASKCENTER_* environment
+// variables, flags.
+type Config struct {
+	Listen          string        `yaml:"listen"`           // TASKCENTER_LISTEN
+	DataDir         string        `yaml:"data_dir"`         // TASKCENTER_DATA_DIR
+	Store           string        `yaml:"store"`            // TASKCENTER_STORE: "" for SQLite, or a postgres:// URL
+	LogLevel        string        `yaml:"log_level"`        // TASKCENTER_LOG_LEVEL: debug, info, warn, error
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // TASKCENTER_SHUTDOWN_TIMEOUT
+	// AdminToken seeds the first admin credential. It is read from
+	// TASKCENTER_ADMIN_TOKEN only, so it never sits in a config file.
+	AdminToken string `yaml:"-"`
+}
+
+// defaults fills what is still empty.
+func (c *Config) defaults() {
+	c.Listen = cmp.Or(c.Listen, ":8080")
+	c.DataDir = cmp.Or(c.DataDir, "./taskcenter-data")
+	c.LogLevel = cmp.Or(c.LogLevel, "info")
+	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 30*time.Second)
+}
+
+// Validate reports every problem at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %q is not host:port", c.Listen))
+	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+		errs = append(errs, errors.New("store: must be empty (SQLite in the data directory) or a postgres:// URL"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, errors.New("TASKCENTER_ADMIN_TOKEN: must be at least 16 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// serverFlags declares the flags of serve and migrate and returns a function
+// that builds the configuration once they are parsed.
+func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
+	configFile := fs.String("config", os.Getenv("TASKCENTER_CONFIG"), "YAML config `file` (TASKCENTER_CONFIG)")
+	listen := fs.String("listen", "", "listen `address` (TASKCENTER_LISTEN, default :8080)")
+	dataDir := fs.String("data-dir", "", "data `directory` (TASKCENTER_DATA_DIR, default ./taskcenter-data)")
+	store := fs.String("store", "", "store: empty for SQLite in the data directory, or a postgres:// `URL` (TASKCENTER_STORE)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error (TASKCENTER_LOG_LEVEL, default info)")
+	return func() (*Config, error) {
+		var c Config
+		if *configFile != "" {
+			if err := readConfigFile(*configFile, &c); err != nil {
+				return nil, err
+			}
+		}
+		env := func(dst *string, name string) {
+			if v, ok := os.LookupEnv(name); ok {
+				*dst = v
+			}
+		}
+		env(&c.Listen, "TASKCENTER_LISTEN")
+		env(&c.DataDir, "TASKCENTER_DATA_DIR")
+		env(&c.Store, "TASKCENTER_STORE")
+		env(&c.LogLevel, "TASKCENTER_LOG_LEVEL")
+		env(&c.AdminToken, "TASKCENTER_ADMIN_TOKEN")
+		if v := os.Getenv("TASKCENTER_SHUTDOWN_TIMEOUT"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, fmt.Errorf("TASKCENTER_SHUTDOWN_TIMEOUT: %w", err)
+			}
+			c.ShutdownTimeout = d
+		}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "listen":
+				c.Listen = *listen
+			case "data-dir":
+				c.DataDir = *dataDir
+			case "store":
+				c.Store = *store
+			case "log-level":
+				c.LogLevel = *logLevel
+			}
+		})
+		c.defaults()
+		return &c, c.Validate()
+	}
+}
+
+func readConfigFile(path string, c *Config) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// binary builds taskcenter once per test binary run.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "taskcenter")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+// proc is a running taskcenter serve.
+type proc struct {
+	cmd    *exec.Cmd
+	addr   string
+	stderr *lockedBuffer
+	done   chan error
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start runs "taskcenter serve" in dir on a free loopback port and waits
+// until it listens.
+func start(t *testing.T, bin, dir string, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	require.NoError(t, cmd.Start())
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var rec map[string]any
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "taskcenter listening" {
+				addrc <- rec["addr"].(string)
+			}
+		}
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case p.addr = <-addrc:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not start: %s", p.stderr)
+	}
+	return p
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-p.done:
+		require.NoError(t, err, p.stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not stop on SIGTERM")
+	}
+}
+
+// firstSession returns the curl session of the README, as written.
+func firstSession(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)<!-- first-session[^>]*-->\n```sh\n(.*?)```\n<!-- /first-session -->").FindSubmatch(readme)
+	require.NotNil(t, m, "README has the first-session block")
+	return string(m[1])
+}
+
+// TestREADMEFirstSession runs the README's curl session against a real
+// server started the README's way, restarts it, and finds the task again.
+func TestREADMEFirstSession(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed to run the README's session as written")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	p := start(t, bin, dir)
+	require.Contains(t, p.stderr.String(), "Created the admin token")
+
+	info, err := os.Stat(filepath.Join(dir, "taskcenter-data", "admin-token"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	script := "set -euo pipefail\n" + strings.ReplaceAll(firstSession(t), "localhost:8080", p.addr)
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 3, string(out))
+	var inst, task map[string]any
+	var list struct {
+		Tasks []map[string]any `json:"tasks"`
+		Total int              `json:"total"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &inst), lines[0])
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &task), lines[1])
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &list), lines[2])
+	require.Equal(t, "acme", inst["tenant"])
+	require.Equal(t, "REBOOT", task["type"])
+	require.Equal(t, "INITIAL", task["status"])
+	require.Equal(t, 1, list.Total)
+	require.Equal(t, task["id"], list.Tasks[0]["id"])
+
+	p.stop(t)
+	p = start(t, bin, dir)
+	require.NotContains(t, p.stderr.String(), "Created the admin token", "the token is made once")
+	token, err := os.ReadFile(filepath.Join(dir, "taskcenter-data", "admin-token"))
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"tasks", "list", "--endpoint", "http://" + p.addr,
+		"--token", strings.TrimSpace(string(token)), "--tenant", "acme", "--async-request-id", "first-reboot"}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	require.Regexp(t, `(?m)^1\s+REBOOT\s+INITIAL\s+0%\s+cdb-c1nl9rpv`, stdout.String())
+	require.Contains(t, stdout.String(), "1 of 1 tasks")
+	p.stop(t)
+}
+
+// TestCLI drives the client commands against a server with a chosen admin token.
+func TestCLI(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	const admin = "admin-token-for-the-cli-test"
+	p := start(t, bin, dir, "TASKCENTER_ADMIN_TOKEN="+admin)
+	require.NotContains(t, p.stderr.String(), admin, "a chosen token is not printed")
+	cli := func(token string, args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		args = append(args, "--endpoint", "http://"+p.addr, "--token", token)
+		err := run(context.Background(), args, &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
+	}
+	out, err := cli(admin, "credentials", "create", "--tenant", "acme", "--role", "operator", "--json")
+	require.NoError(t, err, out)
+	var cred struct{ Secret string }
+	require.NoError(t, json.Unmarshal([]byte(out), &cred))
+	op := cred.Secret
+
+	out, err = cli(op, "instances", "put", "cdb-1", "--name", "orders", "--engine", "mysql")
+	require.NoError(t, err, out)
+	require.Regexp(t, `cdb-1\s+acme\s+orders\s+mysql`, out)
+	out, err = cli(op, "instances", "list")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "cdb-1")
+
+	out, err = cli(op, "tasks", "submit", "--type", "BATCH ROLLBACK", "--instance", "cdb-1",
+		"--context", `{"dbs":[{"dbname":"orders","newname":"orders_bak"}]}`, "--json")
+	require.NoError(t, err, out)
+	var task struct {
+		ID     int64
+		Status string
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &task))
+	require.Equal(t, "INITIAL", task.Status)
+
+	out, err = cli(op, "tasks", "get", "1")
+	require.NoError(t, err, out)
+	require.Regexp(t, `type\s+BATCH ROLLBACK`, out)
+	require.Contains(t, out, "orders_bak")
+
+	out, err = cli(op, "tasks", "cancel", "1")
+	require.NoError(t, err, out)
+	require.Regexp(t, `status\s+KILLED`, out)
+	out, err = cli(op, "tasks", "events", "1")
+	require.NoError(t, err, out)
+	require.Regexp(t, `INITIAL\s+KILLED`, out)
+
+	// Errors reach the user with the field they concern.
+	out, err = cli(op, "tasks", "submit", "--type", "REBOOT", "--instance", "cdb-404")
+	require.Error(t, err)
+	require.Contains(t, describe(err), "instance_ids")
+	_, err = cli(op, "tasks", "list", "--limit", "5000")
+	require.Error(t, err)
+	require.Contains(t, describe(err), "limit")
+	p.stop(t)
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "taskcenter.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("listen: 127.0.0.1:9000\ndata_dir: /from/file\nlog_level: warn\n"), 0o600))
+	t.Setenv("TASKCENTER_DATA_DIR", "/from/env")
+	t.Setenv("TASKCENTER_LOG_LEVEL", "")
+	fs := newFlagSet()
+	build := serverFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--config", file, "--log-level", "debug"}))
+	cfg, err := build()
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9000", cfg.Listen, "from the file")
+	require.Equal(t, "/from/env", cfg.DataDir, "the environment beats the file")
+	require.Equal(t, "debug", cfg.LogLevel, "a flag beats both")
+
+	fs = newFlagSet()
+	build = serverFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--listen", "nope", "--store", "mysql://x", "--log-level", "loud"}))
+	_, err = build()
+	require.Error(t, err)
+	for _, want := range []string{"listen", "store", "log_level"} {
+		require.Contains(t, err.Error(), want, "every problem is reported at once")
+	}
+
+	require.NoError(t, os.WriteFile(file, []byte("listen: :1\ncolour: blue\n"), 0o600))
+	fs = newFlagSet()
+	build = serverFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--config", file}))
+	_, err = build()
+	require.ErrorContains(t, err, "colour")
+}
+
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
