@@ -8,11 +8,13 @@ run: ## run the server on the embedded SQLite store in ./taskcenter-data, on :80
 
 test: ## run every test with the race detector; PostgreSQL tests need a reachable server
 	$(GO) test -race -count=1 $(TESTFLAGS) ./...
+	cd sdktest && $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
 race: test
 
 lint: ## vet and formatting
 	$(GO) vet ./...
+	cd sdktest && $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 build: ## build bin/taskcenter

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,15 @@ type Config struct {
 	Store           string        `yaml:"store"`            // TASKCENTER_STORE: "" for SQLite, or a postgres:// URL
 	LogLevel        string        `yaml:"log_level"`        // TASKCENTER_LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // TASKCENTER_SHUTDOWN_TIMEOUT
+	// TimeZone is the zone of the vendor dialects' wall-clock times
+	// (Tencent's "yyyy-MM-dd HH:mm:ss", Huawei's offsets). TASKCENTER_TIME_ZONE.
+	TimeZone string `yaml:"time_zone"`
+	// RateLimit is the requests per second allowed per credential and action
+	// on the vendor dialects; 0 uses the default, negative disables it.
+	// TASKCENTER_RATE_LIMIT.
+	RateLimit float64 `yaml:"rate_limit"`
+
+	location *time.Location // TimeZone, loaded by Validate
 	// AdminToken seeds the first admin credential. It is read from
 	// TASKCENTER_ADMIN_TOKEN only, so it never sits in a config file.
 	AdminToken string `yaml:"-"`
@@ -35,6 +45,8 @@ func (c *Config) defaults() {
 	c.DataDir = cmp.Or(c.DataDir, "./taskcenter-data")
 	c.LogLevel = cmp.Or(c.LogLevel, "info")
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 30*time.Second)
+	c.TimeZone = cmp.Or(c.TimeZone, "UTC")
+	c.RateLimit = cmp.Or(c.RateLimit, 50)
 }
 
 // Validate reports every problem at once.
@@ -54,6 +66,11 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
 	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %q is not a known zone", c.TimeZone))
+	}
+	c.location = loc
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("TASKCENTER_ADMIN_TOKEN: must be at least 16 characters"))
 	}
@@ -68,6 +85,8 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 	dataDir := fs.String("data-dir", "", "data `directory` (TASKCENTER_DATA_DIR, default ./taskcenter-data)")
 	store := fs.String("store", "", "store: empty for SQLite in the data directory, or a postgres:// `URL` (TASKCENTER_STORE)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error (TASKCENTER_LOG_LEVEL, default info)")
+	timeZone := fs.String("time-zone", "", "`zone` of the vendor dialects' times, e.g. Asia/Shanghai (TASKCENTER_TIME_ZONE, default UTC)")
+	rateLimit := fs.Float64("rate-limit", 0, "vendor API `requests` per second per credential and action (TASKCENTER_RATE_LIMIT, default 50; negative disables)")
 	return func() (*Config, error) {
 		var c Config
 		if *configFile != "" {
@@ -85,6 +104,14 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 		env(&c.Store, "TASKCENTER_STORE")
 		env(&c.LogLevel, "TASKCENTER_LOG_LEVEL")
 		env(&c.AdminToken, "TASKCENTER_ADMIN_TOKEN")
+		env(&c.TimeZone, "TASKCENTER_TIME_ZONE")
+		if v := os.Getenv("TASKCENTER_RATE_LIMIT"); v != "" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, fmt.Errorf("TASKCENTER_RATE_LIMIT: %q is not a number", v)
+			}
+			c.RateLimit = n
+		}
 		if v := os.Getenv("TASKCENTER_SHUTDOWN_TIMEOUT"); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -102,6 +129,10 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 				c.Store = *store
 			case "log-level":
 				c.LogLevel = *logLevel
+			case "time-zone":
+				c.TimeZone = *timeZone
+			case "rate-limit":
+				c.RateLimit = *rateLimit
 			}
 		})
 		c.defaults()

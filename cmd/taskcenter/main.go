@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones also on hosts without a zone database
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -28,6 +29,7 @@ Usage:
   taskcenter tasks events ID               show a task's history
   taskcenter tasks cancel|pause|resume ID  act on a task
   taskcenter credentials create [flags]    create a credential (its secret is shown once)
+  taskcenter call DIALECT ACTION [flags]   a signed call of a vendor API: tencent, qcloud, huawei
 
 Run "taskcenter COMMAND -h" for the flags of a command.
 `
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tasksCmd(ctx, rest, stdout, stderr)
 	case "credentials":
 		return credentialsCmd(ctx, rest, stdout, stderr)
+	case "call":
+		return callCmd(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

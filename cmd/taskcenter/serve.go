@@ -53,6 +53,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}, Logger: logger})
 	srv := server.New(server.Config{Logger: logger, Registry: reg, Ready: svc.Ping})
 	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
+	mountDialects(srv, svc, cfg, logger)
 
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
