@@ -14,11 +14,13 @@ func callCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("usage: taskcenter call tencent|qcloud|huawei ACTION [flags]")
 	}
 	dialect, rest := args[0], args[1:]
-	_ = rest
 	switch dialect {
-	// call: tencent
-	// call: qcloud
-	// call: huawei
+	case "tencent":
+		return callTencent(ctx, rest, stdout, stderr)
+	case "qcloud":
+		return callQcloud(ctx, rest, stdout, stderr)
+	case "huawei":
+		return callHuawei(ctx, rest, stdout, stderr)
 	}
 	return fmt.Errorf("unknown dialect %q: use tencent, qcloud or huawei", dialect)
 }

@@ -4,15 +4,22 @@ import (
 	"log/slog"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/dialect/huawei"
+	"github.com/taskcenter/taskcenter/dialect/qcloud"
+	"github.com/taskcenter/taskcenter/dialect/tencent"
 	"github.com/taskcenter/taskcenter/server"
 )
 
 // mountDialects serves the vendor-compatible APIs beside the native one. They
-// share one rate limiter, keyed by credential and action.
+// share one rate limiter, keyed by dialect, credential and action.
 func mountDialects(srv *server.Server, svc tc.Service, cfg *Config, logger *slog.Logger) {
 	limiter := server.NewRateLimiter(cfg.RateLimit)
-	_, _, _ = svc, limiter, logger
-	// dialect: tencent (API 3.0 on /)
-	// dialect: qcloud (API 2.0 on /v2/index.php)
-	// dialect: huawei (/v3.1/{project_id}/jobs, /v3/{project_id}/jobs)
+	// Tencent Cloud API 3.0 on the exact path "/".
+	srv.Handle("/{$}", tencent.NewHandler(svc, tencent.Options{Location: cfg.location, Limiter: limiter, Logger: logger}))
+	// Tencent Cloud API 2.0 on /v2/index.php.
+	srv.Handle(qcloud.Path, qcloud.NewHandler(svc, qcloud.Options{Location: cfg.location, Limiter: limiter, Logger: logger}))
+	// Huawei Cloud DDS: /v3.1/{project_id}/jobs and /v3/{project_id}/jobs.
+	h := huawei.NewHandler(svc, huawei.Options{Location: cfg.location, Limiter: limiter, Logger: logger})
+	srv.Handle("/v3/", h)
+	srv.Handle("/v3.1/", h)
 }
