@@ -57,26 +57,17 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *lockedBuffer
+	stderr *fileOutput
 	done   chan error
 }
 
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// fileOutput is a process's output written straight to a file: what the
+// process wrote before a later line on another stream is always there.
+type fileOutput struct{ f *os.File }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (o *fileOutput) String() string {
+	b, _ := os.ReadFile(o.f.Name())
+	return string(b)
 }
 
 // start runs "taskcenter serve" in dir on a free loopback port and waits
@@ -94,8 +85,11 @@ func startArgs(t *testing.T, bin, dir string, args []string, env ...string) *pro
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = p.stderr
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	require.NoError(t, err)
+	t.Cleanup(func() { errFile.Close() })
+	p := &proc{cmd: cmd, stderr: &fileOutput{errFile}, done: make(chan error, 1)}
+	cmd.Stderr = errFile
 	require.NoError(t, cmd.Start())
 	addrc := make(chan string, 1)
 	go func() {
