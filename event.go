@@ -12,5 +12,9 @@ type Event struct {
 	To       Status
 	Progress int
 	Message  string
-	Actor    string // who caused it: a credential id, a worker id, or "engine"
+	Actor    string // who caused it: a credential id, a worker id, or ActorEngine
 }
+
+// ActorEngine is the actor of the changes the engine makes by itself:
+// promotions, rescues of expired leases, timeouts.
+const ActorEngine = "engine"

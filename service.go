@@ -37,6 +37,72 @@ type Service interface {
 	Authenticate(ctx context.Context, kind CredentialKind, token string) (*Credential, error)
 
 	Ping(ctx context.Context) error
+
+	WorkerService
+}
+
+// WorkerService is what workers call: the engine in process, and the native
+// API's client for remote workers, so one worker runs over either.
+type WorkerService interface {
+	// ClaimTasks leases ready tasks to a worker, waiting up to p.Wait for
+	// one to become ready when none is.
+	ClaimTasks(ctx context.Context, p *ClaimParams) ([]*Task, error)
+	// Heartbeat extends a lease and records progress; ECONFLICT when the
+	// worker no longer holds the task (it ended, was rescued or taken).
+	Heartbeat(ctx context.Context, p *HeartbeatParams) (*HeartbeatResult, error)
+	// CompleteTask ends a leased task with success.
+	CompleteTask(ctx context.Context, p *CompleteParams) (*Task, error)
+	// FailTask ends an attempt with an error: retried after a backoff while
+	// attempts remain and the error is retryable, FAILED otherwise.
+	FailTask(ctx context.Context, p *FailParams) (*Task, error)
+	// ReleaseTask gives a leased task back unfinished, without counting the
+	// attempt, as a worker does when it shuts down.
+	ReleaseTask(ctx context.Context, p *TaskLease) (*Task, error)
+}
+
+// TaskLease names a task leased to a worker.
+type TaskLease struct {
+	Tenant   string // AllTenants for in-process workers
+	ID       int64
+	WorkerID string
+}
+
+// ClaimParams are the inputs of WorkerService.ClaimTasks.
+type ClaimParams struct {
+	Tenant   string // AllTenants for in-process workers
+	WorkerID string
+	Types    []string // empty claims any type
+	Max      int
+	Wait     time.Duration
+}
+
+// HeartbeatParams are the inputs of WorkerService.Heartbeat.
+type HeartbeatParams struct {
+	TaskLease
+	Progress int // 0 to 100
+	Message  string
+}
+
+// HeartbeatResult tells a worker whether to stop.
+type HeartbeatResult struct {
+	CancelRequested bool // the task was canceled: stop and report nothing
+	PauseRequested  bool // the task was paused: stop and report nothing
+}
+
+// CompleteParams are the inputs of WorkerService.CompleteTask.
+type CompleteParams struct {
+	TaskLease
+	Code       int
+	Message    string
+	AttachInfo []Attach
+}
+
+// FailParams are the inputs of WorkerService.FailTask.
+type FailParams struct {
+	TaskLease
+	Code      int // 0 is recorded as -1: a failure has a nonzero code
+	Message   string
+	Retryable bool
 }
 
 // SubmitTaskParams are the inputs of Service.SubmitTask.

@@ -22,14 +22,35 @@ type Store interface {
 	// refuses with EINVALID (field instance_ids) an instance unknown to the
 	// tenant. When the tenant already has a task with the same AsyncRequestID,
 	// it returns that task and created=false, even under concurrent inserts.
+	// An exclusive task submitted as WAITING is queued on its instances and
+	// stored as INITIAL right away when PlanPromotions lets it start.
 	TaskInsert(ctx context.Context, p *TaskInsertParams) (task *Task, created bool, err error)
 	// TaskGet returns a task of the tenant, or ErrNotFound.
 	TaskGet(ctx context.Context, tenant string, id int64) (*Task, error)
 	// TaskList returns one page of tasks, newest first, and the exact total.
 	TaskList(ctx context.Context, f *TaskFilter) (*TaskPage, error)
 	// TaskUpdate loads a task, applies fn and saves the result in one
-	// transaction. A change of status or progress appends an event.
+	// transaction. A change of status, progress or message appends an event.
+	// When an exclusive task changes status, the queues of its instances are
+	// replanned in the same transaction (PlanPromotions), atomically with
+	// respect to every other writer, also in other processes.
 	TaskUpdate(ctx context.Context, p *TaskUpdateParams) (*Task, error)
+	// TaskClaim leases up to Max ready (INITIAL, RunAfter passed) tasks of
+	// the given types, oldest first, and makes them RUNNING for the worker;
+	// each attempt is counted. Concurrent claims never return the same task.
+	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*Task, error)
+	// TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL,
+	// exclusive ones through their instances' queues, and returns how many.
+	TaskPromoteDue(ctx context.Context, now time.Time) (int, error)
+	// TaskExpired returns RUNNING tasks whose lease has expired or whose
+	// current attempt has outlived its timeout, oldest first.
+	TaskExpired(ctx context.Context, now time.Time, limit int) ([]TaskRef, error)
+	// TaskPrune deletes up to limit tasks that ended before the given time,
+	// with their history, and returns how many.
+	TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error)
+	// LeaseAcquire takes or renews a named lease for owner until now+ttl,
+	// and reports whether owner holds it: one replica runs maintenance.
+	LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
 	// TaskEvents returns a task's history, oldest first.
 	TaskEvents(ctx context.Context, tenant string, id int64) ([]*Event, error)
 	// TaskCounts returns the number of tasks per status.
@@ -62,6 +83,22 @@ type Store interface {
 type TaskInsertParams struct {
 	Task  *Task
 	Actor string
+}
+
+// TaskRef names one task.
+type TaskRef struct {
+	Tenant string
+	ID     int64
+}
+
+// TaskClaimParams are the inputs of Store.TaskClaim.
+type TaskClaimParams struct {
+	Tenant   string   // AllTenants for in-process workers
+	WorkerID string   // becomes the lease owner and the events' actor
+	Types    []string // empty claims any type
+	Max      int
+	Lease    time.Duration
+	Now      time.Time
 }
 
 // TaskUpdateParams are the inputs of Store.TaskUpdate.

@@ -24,12 +24,16 @@ type Task struct {
 	AttachInfo     []Attach
 
 	// Engine fields.
+	// Exclusive tasks run one at a time per instance, in submission order;
+	// set from the task type at submission.
+	Exclusive       bool
 	Attempts        int
 	MaxAttempts     int
 	RunAfter        time.Time // not eligible before; zero means now
 	Timeout         time.Duration
 	LeaseOwner      string
 	LeaseExpiresAt  time.Time
+	ClaimedAt       time.Time // start of the current attempt
 	CancelRequested bool
 	PauseRequested  bool
 }
@@ -97,3 +101,16 @@ type TaskPage struct {
 
 // AllTenants is the tenant value only administrators may pass to reach every tenant.
 const AllTenants = "*"
+
+// Claim makes a ready task RUNNING for a worker: the attempt is counted, the
+// lease runs until now+lease, and requests of an earlier attempt are cleared.
+func Claim(t *Task, worker string, now time.Time, lease time.Duration) error {
+	if err := t.Transition(StatusRunning, now); err != nil {
+		return err
+	}
+	t.Attempts++
+	t.LeaseOwner, t.LeaseExpiresAt, t.ClaimedAt = worker, now.Add(lease), now
+	t.CancelRequested, t.PauseRequested = false, false
+	t.UpdatedAt = now
+	return nil
+}

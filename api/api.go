@@ -81,6 +81,11 @@ func (h *Handler) routes() []route {
 		{Route{"GET", "/api/v1/types", tc.RoleReader}, h.listTypes},
 		{Route{"PUT", "/api/v1/types/{key}", tc.RoleAdmin}, h.putType},
 		{Route{"POST", "/api/v1/credentials", tc.RoleOperator}, h.createCredential},
+		{Route{"POST", "/api/v1/workers/claim", tc.RoleWorker}, h.claimTasks},
+		{Route{"POST", "/api/v1/tasks/{id}/heartbeat", tc.RoleWorker}, h.heartbeat},
+		{Route{"POST", "/api/v1/tasks/{id}/complete", tc.RoleWorker}, h.completeTask},
+		{Route{"POST", "/api/v1/tasks/{id}/fail", tc.RoleWorker}, h.failTask},
+		{Route{"POST", "/api/v1/tasks/{id}/release", tc.RoleWorker}, h.releaseTask},
 	}
 }
 

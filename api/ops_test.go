@@ -80,6 +80,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	}
 	require.Positive(t, n)
 	require.Contains(t, logs, `"request_id":"trace-1234567"`)
+	require.Regexp(t, `"credential":"tok-[A-Z0-9]+","request_id":"trace-1234567"`, logs, "the access log names the caller")
 	for _, secret := range []string{e.admin, e.opA, e.readA, e.opB} {
 		require.NotContains(t, logs, secret)
 	}

@@ -105,7 +105,8 @@ func TestCancelPauseResume(t *testing.T) {
 	for _, ev := range events.Events {
 		steps = append(steps, fmt.Sprintf("%s>%s", ev.From, ev.To))
 	}
-	require.Equal(t, []string{">INITIAL", "INITIAL>PAUSED", "PAUSED>INITIAL", "INITIAL>KILLED"}, steps)
+	require.Equal(t, []string{">INITIAL", "INITIAL>PAUSED", "PAUSED>WAITING", "WAITING>INITIAL", "INITIAL>KILLED"}, steps,
+		"resumed, an exclusive task queues again and starts as its instance is free")
 	require.NotEmpty(t, events.Events[1].Actor, "the caller's credential is the actor")
 
 	var counts api.Counts

@@ -135,6 +135,54 @@ type NewCredential struct {
 	Role   tc.Role           `json:"role"`
 }
 
+// ClaimRequest is the body of POST /api/v1/workers/claim.
+type ClaimRequest struct {
+	Tenant      string   `json:"tenant,omitempty"`
+	WorkerID    string   `json:"worker_id"`
+	Types       []string `json:"types,omitempty"`
+	Max         int      `json:"max,omitempty"`
+	WaitSeconds int      `json:"wait_seconds,omitempty"`
+}
+
+// ClaimResponse is the answer of a claim: the leased tasks, maybe none.
+type ClaimResponse struct {
+	Tasks []Task `json:"tasks"`
+}
+
+// HeartbeatRequest is the body of POST /api/v1/tasks/{id}/heartbeat.
+type HeartbeatRequest struct {
+	WorkerID string `json:"worker_id"`
+	Progress int    `json:"progress"`
+	Message  string `json:"message,omitempty"`
+}
+
+// HeartbeatResponse tells the worker whether to stop.
+type HeartbeatResponse struct {
+	CancelRequested bool `json:"cancel_requested"`
+	PauseRequested  bool `json:"pause_requested"`
+}
+
+// CompleteRequest is the body of POST /api/v1/tasks/{id}/complete.
+type CompleteRequest struct {
+	WorkerID   string   `json:"worker_id"`
+	Code       int      `json:"code,omitempty"`
+	Message    string   `json:"message,omitempty"`
+	AttachInfo []Attach `json:"attach_info,omitempty"`
+}
+
+// FailRequest is the body of POST /api/v1/tasks/{id}/fail.
+type FailRequest struct {
+	WorkerID  string `json:"worker_id"`
+	Code      int    `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+// ReleaseRequest is the body of POST /api/v1/tasks/{id}/release.
+type ReleaseRequest struct {
+	WorkerID string `json:"worker_id"`
+}
+
 // ErrorBody is the answer of every failed call.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
@@ -160,6 +208,28 @@ func FromTask(t *tc.Task) Task {
 		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
 	}
 	return w
+}
+
+// ToTask converts a wire task back to the domain, for clients.
+func ToTask(w *Task) *tc.Task {
+	t := &tc.Task{
+		ID: w.ID, Tenant: w.Tenant, Type: w.Type, Status: w.Status, Progress: w.Progress, Code: w.Code,
+		Message: w.Message, InstanceIDs: w.InstanceIDs, AsyncRequestID: w.AsyncRequestID,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Context: w.Context, Attempts: w.Attempts,
+		MaxAttempts: w.MaxAttempts, Timeout: time.Duration(w.TimeoutSeconds) * time.Second,
+	}
+	for _, p := range []struct {
+		src *time.Time
+		dst *time.Time
+	}{{w.StartedAt, &t.StartedAt}, {w.EndedAt, &t.EndedAt}, {w.RunAfter, &t.RunAfter}} {
+		if p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+	for _, a := range w.AttachInfo {
+		t.AttachInfo = append(t.AttachInfo, tc.Attach{Key: a.Key, Value: a.Value})
+	}
+	return t
 }
 
 // FromInstance converts a domain instance to its wire form.

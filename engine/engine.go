@@ -17,6 +17,13 @@ type Config struct {
 	DefaultMaxAttempts int
 	// DefaultTimeout bounds one attempt when neither type nor submission does.
 	DefaultTimeout time.Duration
+	// Lease is how long a claim or heartbeat holds a task for its worker.
+	Lease time.Duration
+	// RetryBase and RetryMax bound the exponential backoff between attempts.
+	RetryBase, RetryMax time.Duration
+	// PollInterval is how often a waiting claim looks for work that another
+	// replica made ready; work made ready in this process wakes it at once.
+	PollInterval time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -24,6 +31,10 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	c.DefaultMaxAttempts = cmp.Or(c.DefaultMaxAttempts, 3)
 	c.DefaultTimeout = cmp.Or(c.DefaultTimeout, time.Hour)
+	c.Lease = cmp.Or(c.Lease, 30*time.Second)
+	c.RetryBase = cmp.Or(c.RetryBase, time.Second)
+	c.RetryMax = cmp.Or(c.RetryMax, 5*time.Minute)
+	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -34,13 +45,14 @@ func (c Config) withDefaults() Config {
 type Service struct {
 	store tc.Store
 	cfg   Config
+	ready *signal // wakes waiting claims when tasks may have become ready
 }
 
 var _ tc.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store tc.Store, cfg Config) *Service {
-	return &Service{store: store, cfg: cfg.withDefaults()}
+	return &Service{store: store, cfg: cfg.withDefaults(), ready: newSignal()}
 }
 
 // now returns the clock's time at the stores' millisecond precision, in UTC.

@@ -33,6 +33,8 @@ func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.T
 		return nil, false, err
 	}
 	now := s.now()
+	// Exclusive tasks are submitted WAITING: the store queues them on their
+	// instances and makes them INITIAL at once when they may start.
 	task := &tc.Task{
 		Tenant:         p.Tenant,
 		Type:           p.Type,
@@ -43,12 +45,20 @@ func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.T
 		Context:        taskCtx,
 		MaxAttempts:    firstPositive(p.MaxAttempts, typ.MaxAttempts, s.cfg.DefaultMaxAttempts),
 		Timeout:        firstPositive(p.Timeout, typ.Timeout, s.cfg.DefaultTimeout),
+		Exclusive:      typ.Exclusive,
+	}
+	if typ.Exclusive {
+		task.Status = tc.StatusWaiting
 	}
 	if p.RunAfter.After(now) {
 		task.Status = tc.StatusWaiting
 		task.RunAfter = p.RunAfter.UTC().Truncate(time.Millisecond)
 	}
-	return s.store.TaskInsert(ctx, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
+	stored, created, err := s.store.TaskInsert(ctx, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
+	if created && stored.Status == tc.StatusInitial {
+		s.ready.broadcast()
+	}
+	return stored, created, err
 }
 
 func validateSubmit(p *tc.SubmitTaskParams) error {
@@ -135,14 +145,15 @@ func (s *Service) PauseTask(ctx context.Context, tenant string, id int64, actor 
 }
 
 // ResumeTask makes a paused task eligible again: INITIAL, or WAITING while
-// its RunAfter is in the future.
+// its RunAfter is in the future or, for an exclusive task, until its
+// instances are free.
 func (s *Service) ResumeTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
 	return s.transition(ctx, tenant, id, actor, "resumed", func(t *tc.Task, now time.Time) error {
 		if t.Status != tc.StatusPaused {
 			return tc.Errorf(tc.ECONFLICT, "task %d is %s, not PAUSED", t.ID, t.Status)
 		}
 		t.PauseRequested = false
-		if t.RunAfter.After(now) {
+		if t.RunAfter.After(now) || t.Exclusive {
 			return t.Transition(tc.StatusWaiting, now)
 		}
 		return t.Transition(tc.StatusInitial, now)
@@ -157,6 +168,10 @@ func (s *Service) transition(ctx context.Context, tenant string, id int64, actor
 	})
 	if tc.ErrorCode(err) == tc.ENOTFOUND {
 		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
+	}
+	if err == nil {
+		// An ended or paused exclusive task may have let another start.
+		s.ready.broadcast()
 	}
 	return task, err
 }

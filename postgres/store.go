@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"time"
@@ -58,6 +59,36 @@ func (s *Store) Ping(ctx context.Context) error {
 // inTx runs fn in a read-write transaction, committed when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, fn)
+}
+
+// maxTxAttempts bounds the runs of a writeTx transaction.
+const maxTxAttempts = 5
+
+// writeTx is inTx for transactions that lock rows of several tables: one
+// that PostgreSQL aborts as a deadlock victim or a serialization failure is
+// run again from the start, a few times. The lock order (instances rows,
+// sorted, then tasks rows) avoids deadlocks but for queues that change while
+// their instances are being locked.
+func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTx(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !retryable(err) {
+			return err
+		}
+		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// retryable reports whether err aborted a transaction that may succeed when
+// run again: a deadlock or a serialization failure.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // readTx runs fn in a read-only transaction that sees one snapshot, so the

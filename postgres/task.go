@@ -13,15 +13,16 @@ import (
 const taskColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, context, attach_info,
 	attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
-	cancel_requested, pause_requested`
+	cancel_requested, pause_requested, exclusive, claimed_at`
 
 // TaskInsert stores a new task, its instances and its first event in one
 // transaction. A task with the same tenant and AsyncRequestID is returned
-// instead, with created=false.
+// instead, with created=false. An exclusive task is queued on its instances
+// and planned with their queues, under the locks of their instances rows.
 func (s *Store) TaskInsert(ctx context.Context, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {
 	var task *taskcenter.Task
 	var created bool
-	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
 		task, created, err = insertTask(ctx, tx, p)
 		return err
 	})
@@ -57,6 +58,18 @@ func insertTask(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskInsertParams) 
 	if err := insertTaskInstances(ctx, tx, task); err != nil {
 		return nil, false, err
 	}
+	// A queued exclusive task may start at once; it is then stored INITIAL
+	// with one submission event, not a WAITING one and a promotion.
+	// The queue rows are invisible to others until the commit, which comes
+	// after replan has locked the instances, so they may be written first.
+	if task.Exclusive {
+		if err := syncQueue(ctx, tx, task); err != nil {
+			return nil, false, err
+		}
+		if task, _, err = replan(ctx, tx, task, t.CreatedAt, task.ID, map[string]bool{}); err != nil {
+			return nil, false, err
+		}
+	}
 	ev := &taskcenter.Event{TaskID: task.ID, At: task.CreatedAt, To: task.Status, Progress: task.Progress, Actor: p.Actor}
 	if err := insertEvent(ctx, tx, task.Tenant, ev); err != nil {
 		return nil, false, err
@@ -70,8 +83,9 @@ func insertTaskRow(ctx context.Context, tx pgx.Tx, t *taskcenter.Task) (*taskcen
 	const q = `INSERT INTO tasks (tenant, type, status, progress, code, message, instance_ids, async_request_id,
 			created_at, started_at, ended_at, updated_at, context, attach_info,
 			attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
-			cancel_requested, pause_requested)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+			cancel_requested, pause_requested, exclusive, claimed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+			$22, $23)
 		ON CONFLICT (tenant, async_request_id) WHERE async_request_id <> '' DO NOTHING
 		RETURNING ` + taskColumns
 	attach, err := attachArg(t.AttachInfo)
@@ -85,7 +99,8 @@ func insertTaskRow(ctx context.Context, tx pgx.Tx, t *taskcenter.Task) (*taskcen
 	row := tx.QueryRow(ctx, q, t.Tenant, t.Type, string(t.Status), t.Progress, t.Code, t.Message, ids,
 		t.AsyncRequestID, timeArg(t.CreatedAt), timeArg(t.StartedAt), timeArg(t.EndedAt),
 		contextArg(t.Context), attach, t.Attempts, t.MaxAttempts, timeArg(t.RunAfter),
-		t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested)
+		t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
+		t.Exclusive, timeArg(t.ClaimedAt))
 	task, err := scanTask(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil

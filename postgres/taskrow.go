@@ -14,19 +14,20 @@ import (
 func scanTask(row pgx.Row) (*taskcenter.Task, error) {
 	var t taskcenter.Task
 	var status string
-	var created, started, ended, updated, runAfter, leaseExpires *time.Time
+	var created, started, ended, updated, runAfter, leaseExpires, claimed *time.Time
 	var ctxJSON, attach []byte
 	var timeoutMS int64
 	err := row.Scan(&t.ID, &t.Tenant, &t.Type, &status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
 		&t.AsyncRequestID, &created, &started, &ended, &updated, &ctxJSON, &attach,
 		&t.Attempts, &t.MaxAttempts, &runAfter, &timeoutMS, &t.LeaseOwner, &leaseExpires,
-		&t.CancelRequested, &t.PauseRequested)
+		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed)
 	if err != nil {
 		return nil, err
 	}
 	t.Status = taskcenter.Status(status)
 	t.CreatedAt, t.StartedAt, t.EndedAt = timeOf(created), timeOf(started), timeOf(ended)
 	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = timeOf(updated), timeOf(runAfter), timeOf(leaseExpires)
+	t.ClaimedAt = timeOf(claimed)
 	t.Timeout = time.Duration(timeoutMS) * time.Millisecond
 	t.Context = json.RawMessage(ctxJSON)
 	if len(t.Context) == 0 {

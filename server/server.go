@@ -98,7 +98,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(tc.WithRequestID(r.Context(), id))
+		r = r.WithContext(tc.WithCredentialSlot(tc.WithRequestID(r.Context(), id)))
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {

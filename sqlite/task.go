@@ -15,19 +15,20 @@ import (
 
 const taskColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, context, attach_info, attempts, max_attempts,
-	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested`
+	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
+	exclusive, claimed_at`
 
 // stateColumns are the columns TaskUpdate writes, in the order of stateValues.
 // The others are the task's identity and never change.
 var stateColumns = []string{
 	"status", "progress", "code", "message", "started_at", "ended_at", "updated_at", "context",
 	"attach_info", "attempts", "max_attempts", "run_after", "timeout_ms", "lease_owner",
-	"lease_expires_at", "cancel_requested", "pause_requested",
+	"lease_expires_at", "cancel_requested", "pause_requested", "claimed_at",
 }
 
 var (
-	insertTaskSQL = `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, ` +
-		strings.Join(stateColumns, ", ") + `) VALUES (` + placeholders(5+len(stateColumns)) +
+	insertTaskSQL = `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
+		strings.Join(stateColumns, ", ") + `) VALUES (` + placeholders(6+len(stateColumns)) +
 		`) RETURNING ` + taskColumns
 	updateTaskSQL = `UPDATE tasks SET ` + strings.Join(stateColumns, " = ?, ") +
 		` = ? WHERE id = ? RETURNING ` + taskColumns
@@ -68,13 +69,23 @@ func insertTask(ctx context.Context, tx *sql.Tx, p *tc.TaskInsertParams) (*tc.Ta
 	if err != nil {
 		return nil, false, err
 	}
-	args := append([]any{t.Tenant, t.Type, string(instanceIDs), t.AsyncRequestID, millis(t.CreatedAt)}, state...)
+	args := append([]any{t.Tenant, t.Type, string(instanceIDs), t.AsyncRequestID, millis(t.CreatedAt), t.Exclusive}, state...)
 	stored, err := scanTask(tx.QueryRowContext(ctx, insertTaskSQL, args...))
 	if err != nil {
 		return nil, false, dbError("insert task", err)
 	}
 	if err := linkInstances(ctx, tx, stored.ID, t.Tenant, instanceIDs); err != nil {
 		return nil, false, err
+	}
+	// A queued exclusive task may start at once; it is then stored INITIAL
+	// with one submission event, not a WAITING one and a promotion.
+	if stored.Exclusive {
+		if err := syncQueue(ctx, tx, stored); err != nil {
+			return nil, false, err
+		}
+		if stored, err = replan(ctx, tx, stored, t.CreatedAt, stored.ID); err != nil {
+			return nil, false, err
+		}
 	}
 	first := &tc.Event{TaskID: stored.ID, At: stored.CreatedAt, To: stored.Status, Progress: stored.Progress, Actor: p.Actor}
 	return stored, true, appendEvent(ctx, tx, stored.Tenant, first)
@@ -144,13 +155,21 @@ func (s *Store) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) (*tc.Tas
 		if saved, err = saveTask(ctx, tx, before.ID, &t); err != nil {
 			return err
 		}
-		if saved.Status == before.Status && saved.Progress == before.Progress {
+		if saved.Status == before.Status && saved.Progress == before.Progress && saved.Message == before.Message {
 			return nil
 		}
-		return appendEvent(ctx, tx, saved.Tenant, &tc.Event{
+		err = appendEvent(ctx, tx, saved.Tenant, &tc.Event{
 			TaskID: saved.ID, At: p.Now, From: before.Status, To: saved.Status,
 			Progress: saved.Progress, Message: cmp.Or(p.Note, saved.Message), Actor: p.Actor,
 		})
+		if err != nil || !saved.Exclusive || saved.Status == before.Status {
+			return err
+		}
+		if err := syncQueue(ctx, tx, saved); err != nil {
+			return err
+		}
+		saved, err = replan(ctx, tx, saved, p.Now, 0)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -182,17 +201,18 @@ func stateValues(t *tc.Task) ([]any, error) {
 		t.Status, t.Progress, t.Code, t.Message, millis(t.StartedAt), millis(t.EndedAt),
 		millis(t.UpdatedAt), taskContext, attach, t.Attempts, t.MaxAttempts, millis(t.RunAfter),
 		t.Timeout.Milliseconds(), t.LeaseOwner, millis(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
+		millis(t.ClaimedAt),
 	}, nil
 }
 
 func scanTask(sc scanner) (*tc.Task, error) {
 	var t tc.Task
 	var instanceIDs, taskContext, attach string
-	var created, started, ended, updated, runAfter, timeout, leaseExpires int64
+	var created, started, ended, updated, runAfter, timeout, leaseExpires, claimed int64
 	err := sc.Scan(&t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
 		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &taskContext, &attach,
 		&t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner, &leaseExpires,
-		&t.CancelRequested, &t.PauseRequested)
+		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed)
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +226,7 @@ func scanTask(sc scanner) (*tc.Task, error) {
 	t.CreatedAt, t.StartedAt, t.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
 	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = fromMillis(updated), fromMillis(runAfter), fromMillis(leaseExpires)
 	t.Timeout = time.Duration(timeout) * time.Millisecond
+	t.ClaimedAt = fromMillis(claimed)
 	return &t, nil
 }
 

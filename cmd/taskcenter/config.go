@@ -33,6 +33,12 @@ type Config struct {
 	// TASKCENTER_RATE_LIMIT.
 	RateLimit float64 `yaml:"rate_limit"`
 
+	// Retention is how long ended tasks are kept before the pruner deletes
+	// them. TASKCENTER_RETENTION, default 2160h (90 days).
+	Retention time.Duration `yaml:"retention"`
+	// Demo starts a demo tenant with a simulated executor (serve --demo).
+	Demo bool `yaml:"demo"`
+
 	location *time.Location // TimeZone, loaded by Validate
 	// AdminToken seeds the first admin credential. It is read from
 	// TASKCENTER_ADMIN_TOKEN only, so it never sits in a config file.
@@ -47,6 +53,7 @@ func (c *Config) defaults() {
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, 30*time.Second)
 	c.TimeZone = cmp.Or(c.TimeZone, "UTC")
 	c.RateLimit = cmp.Or(c.RateLimit, 50)
+	c.Retention = cmp.Or(c.Retention, 90*24*time.Hour)
 }
 
 // Validate reports every problem at once.
@@ -62,6 +69,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.Retention < time.Hour {
+		errs = append(errs, errors.New("retention: must be at least 1h"))
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
@@ -86,6 +96,7 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 	store := fs.String("store", "", "store: empty for SQLite in the data directory, or a postgres:// `URL` (TASKCENTER_STORE)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error (TASKCENTER_LOG_LEVEL, default info)")
 	timeZone := fs.String("time-zone", "", "`zone` of the vendor dialects' times, e.g. Asia/Shanghai (TASKCENTER_TIME_ZONE, default UTC)")
+	demo := fs.Bool("demo", false, "start a demo tenant whose tasks a simulated executor runs")
 	rateLimit := fs.Float64("rate-limit", 0, "vendor API `requests` per second per credential and action (TASKCENTER_RATE_LIMIT, default 50; negative disables)")
 	return func() (*Config, error) {
 		var c Config
@@ -112,12 +123,16 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 			}
 			c.RateLimit = n
 		}
-		if v := os.Getenv("TASKCENTER_SHUTDOWN_TIMEOUT"); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return nil, fmt.Errorf("TASKCENTER_SHUTDOWN_TIMEOUT: %w", err)
+		for name, dst := range map[string]*time.Duration{
+			"TASKCENTER_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout, "TASKCENTER_RETENTION": &c.Retention,
+		} {
+			if v := os.Getenv(name); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				*dst = d
 			}
-			c.ShutdownTimeout = d
 		}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
@@ -133,6 +148,8 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 				c.TimeZone = *timeZone
 			case "rate-limit":
 				c.RateLimit = *rateLimit
+			case "demo":
+				c.Demo = *demo
 			}
 		})
 		c.defaults()

@@ -27,6 +27,7 @@ Usage:
   taskcenter tasks get ID                  show a task
   taskcenter tasks list [flags]            list tasks with filters and the exact total
   taskcenter tasks events ID               show a task's history
+  taskcenter tasks watch ID                a live progress bar until the task ends
   taskcenter tasks cancel|pause|resume ID  act on a task
   taskcenter credentials create [flags]    create a credential (its secret is shown once)
   taskcenter call DIALECT ACTION [flags]   a signed call of a vendor API: tencent, qcloud, huawei

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,52 +21,75 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// binary builds taskcenter once per test binary run.
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds taskcenter once for the whole test run.
 func binary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "taskcenter")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "taskcenter-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "taskcenter")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 // proc is a running taskcenter serve.
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *lockedBuffer
+	stderr *fileOutput
 	done   chan error
 }
 
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// fileOutput is a process's output written straight to a file: what the
+// process wrote before a later line on another stream is always there.
+type fileOutput struct{ f *os.File }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (o *fileOutput) String() string {
+	b, _ := os.ReadFile(o.f.Name())
+	return string(b)
 }
 
 // start runs "taskcenter serve" in dir on a free loopback port and waits
 // until it listens.
 func start(t *testing.T, bin, dir string, env ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0")
+	return startArgs(t, bin, dir, nil, env...)
+}
+
+// startArgs is start with more flags for serve.
+func startArgs(t *testing.T, bin, dir string, args []string, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = p.stderr
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	require.NoError(t, err)
+	t.Cleanup(func() { errFile.Close() })
+	p := &proc{cmd: cmd, stderr: &fileOutput{errFile}, done: make(chan error, 1)}
+	cmd.Stderr = errFile
 	require.NoError(t, cmd.Start())
 	addrc := make(chan string, 1)
 	go func() {

@@ -51,6 +51,19 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		&server.TaskCollector{Counts: func(ctx context.Context) (map[tc.Status]int, error) {
 			return svc.CountTasks(ctx, tc.AllTenants)
 		}, Logger: logger})
+	maintenance := svc.NewMaintenance(engine.MaintenanceConfig{Retention: cfg.Retention, Logger: logger})
+	maintenance.Start(ctx)
+	defer maintenance.Stop()
+	if cfg.Demo {
+		demo, err := startDemo(ctx, svc, stderr, logger)
+		if err != nil {
+			return err
+		}
+		// Deferred after the maintenance, so it stops first and its
+		// running tasks are given back before the store closes.
+		defer demo.Stop()
+	}
+
 	srv := server.New(server.Config{Logger: logger, Registry: reg, Ready: svc.Ping})
 	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
 	mountDialects(srv, svc, cfg, logger)

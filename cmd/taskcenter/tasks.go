@@ -18,7 +18,7 @@ import (
 
 func tasksCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: taskcenter tasks submit|get|list|events|cancel|pause|resume")
+		return errors.New("usage: taskcenter tasks submit|get|list|events|watch|cancel|pause|resume")
 	}
 	switch args[0] {
 	case "submit":
@@ -29,6 +29,8 @@ func tasksCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return tasksList(ctx, args[1:], stdout, stderr)
 	case "events":
 		return tasksEvents(ctx, args[1:], stdout, stderr)
+	case "watch":
+		return tasksWatch(ctx, args[1:], stdout, stderr)
 	case "cancel", "pause", "resume":
 		return tasksAct(ctx, args[0], args[1:], stdout, stderr)
 	}

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// MaxClaimWait bounds the long poll of a claim.
+const MaxClaimWait = 60
+
+func (h *Handler) claimTasks(w http.ResponseWriter, r *http.Request) error {
+	var body ClaimRequest
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	tenant, err := tenantOf(r, body.Tenant, true)
+	if err != nil {
+		return err
+	}
+	if body.WaitSeconds < 0 || body.WaitSeconds > MaxClaimWait {
+		return tc.Invalidf("wait_seconds", "wait_seconds must be between 0 and %d", MaxClaimWait)
+	}
+	max := body.Max
+	if max == 0 {
+		max = 1
+	}
+	tasks, err := h.svc.ClaimTasks(r.Context(), &tc.ClaimParams{Tenant: tenant, WorkerID: body.WorkerID,
+		Types: body.Types, Max: max, Wait: time.Duration(body.WaitSeconds) * time.Second})
+	if err != nil {
+		return err
+	}
+	out := ClaimResponse{Tasks: []Task{}}
+	for _, t := range tasks {
+		out.Tasks = append(out.Tasks, FromTask(t))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
+	var body HeartbeatRequest
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.Heartbeat(r.Context(), &tc.HeartbeatParams{TaskLease: lease, Progress: body.Progress, Message: body.Message})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, HeartbeatResponse{CancelRequested: res.CancelRequested, PauseRequested: res.PauseRequested})
+}
+
+func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {
+	var body CompleteRequest
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	if err != nil {
+		return err
+	}
+	p := &tc.CompleteParams{TaskLease: lease, Code: body.Code, Message: body.Message}
+	for _, a := range body.AttachInfo {
+		p.AttachInfo = append(p.AttachInfo, tc.Attach{Key: a.Key, Value: a.Value})
+	}
+	task, err := h.svc.CompleteTask(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FromTask(task))
+}
+
+func (h *Handler) failTask(w http.ResponseWriter, r *http.Request) error {
+	var body FailRequest
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	if err != nil {
+		return err
+	}
+	task, err := h.svc.FailTask(r.Context(), &tc.FailParams{TaskLease: lease, Code: body.Code,
+		Message: body.Message, Retryable: body.Retryable})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FromTask(task))
+}
+
+func (h *Handler) releaseTask(w http.ResponseWriter, r *http.Request) error {
+	var body ReleaseRequest
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	if err != nil {
+		return err
+	}
+	task, err := h.svc.ReleaseTask(r.Context(), &lease)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, FromTask(task))
+}
+
+// leaseOf decodes a worker's body and names the task it acts on.
+func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, worker *string) (tc.TaskLease, error) {
+	tenant, id, err := taskRef(r)
+	if err != nil {
+		return tc.TaskLease{}, err
+	}
+	if err := decode(w, r, body); err != nil {
+		return tc.TaskLease{}, err
+	}
+	if *worker == "" {
+		return tc.TaskLease{}, tc.Invalidf("worker_id", "worker_id is required")
+	}
+	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: *worker}, nil
+}

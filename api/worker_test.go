@@ -1,0 +1,119 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/api"
+	"github.com/taskcenter/taskcenter/client"
+	"github.com/taskcenter/taskcenter/worker"
+)
+
+// TestRemoteWorker runs the Go worker over HTTP: it claims with a long poll,
+// reports progress and completes; the history shows the worker's steps.
+func TestRemoteWorker(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	progressed := make(chan struct{})
+	w := client.New(e.url, e.workerA).NewWorker(worker.Config{ID: "agent-1", Heartbeat: 50 * time.Millisecond, Wait: time.Second})
+	w.Handle("REBOOT", func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+		report(60, "restarting mysqld")
+		<-progressed
+		return &worker.Result{Message: "restarted", AttachInfo: []tc.Attach{{Key: "FastUpgradeStatus", Value: "1"}}}, nil
+	})
+	w.Start(context.Background())
+	t.Cleanup(w.Stop)
+
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	waitUntil(t, func() bool {
+		var got api.Task
+		e.call(e.readA, "GET", path, nil, 200, &got)
+		return got.Progress == 60
+	})
+	close(progressed)
+	var got api.Task
+	waitUntil(t, func() bool {
+		e.call(e.readA, "GET", path, nil, 200, &got)
+		return got.Status == tc.StatusSucceed
+	})
+	require.Equal(t, "restarted", got.Message)
+	require.Equal(t, []api.Attach{{Key: "FastUpgradeStatus", Value: "1"}}, got.AttachInfo)
+	var events api.EventList
+	e.call(e.readA, "GET", path+"/events", nil, 200, &events)
+	var progress []string
+	for _, ev := range events.Events {
+		progress = append(progress, fmt.Sprintf("%s>%s %d %s", ev.From, ev.To, ev.Progress, ev.Actor))
+	}
+	require.Contains(t, progress, "RUNNING>RUNNING 60 agent-1")
+	require.Equal(t, "RUNNING>SUCCEED 100 agent-1", progress[len(progress)-1])
+}
+
+func TestWorkerEndpoints(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+
+	e.call(e.readA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w"}, 403, nil)
+	e.call(e.opA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w"}, 403, nil)
+	_, detail := e.apiError(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{})
+	require.Equal(t, "worker_id", detail.Field)
+	_, detail = e.apiError(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w", WaitSeconds: 61})
+	require.Equal(t, "wait_seconds", detail.Field)
+	_, detail = e.apiError(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w", Max: 101})
+	require.Equal(t, "max", detail.Field)
+
+	// Tenant B's worker sees nothing of A.
+	workerB := e.credential(e.admin, "tb", tc.RoleWorker)
+	var claim api.ClaimResponse
+	e.call(workerB, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "wb"}, 200, &claim)
+	require.Empty(t, claim.Tasks)
+
+	e.call(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w1", Types: []string{"REBOOT"}}, 200, &claim)
+	require.Len(t, claim.Tasks, 1)
+	require.Equal(t, tc.StatusRunning, claim.Tasks[0].Status)
+	require.Equal(t, 1, claim.Tasks[0].Attempts)
+
+	e.call(workerB, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 5}, 404, nil)
+	_, detail = e.apiError(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 101})
+	require.Equal(t, "progress", detail.Field)
+	e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "intruder", Progress: 5}, 409, nil)
+	var hb api.HeartbeatResponse
+	e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 20}, 200, &hb)
+	require.False(t, hb.CancelRequested)
+
+	e.call(e.opA, "POST", path+"/cancel", nil, 200, nil)
+	e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 30}, 200, &hb)
+	require.True(t, hb.CancelRequested, "the worker learns of the cancel")
+	e.call(e.workerA, "POST", path+"/complete", api.CompleteRequest{WorkerID: "w1"}, 409, nil)
+	var got api.Task
+	e.call(e.readA, "GET", path, nil, 200, &got)
+	require.Equal(t, tc.StatusKilled, got.Status)
+	require.Equal(t, 20, got.Progress, "nothing written after the cancel")
+
+	// Fail with retry, then for good.
+	retry := e.submit(e.opA, api.SubmitTask{Type: "IMPORT DATA", InstanceIDs: []string{"cdb-a2"}, MaxAttempts: 2})
+	rpath := fmt.Sprintf("/api/v1/tasks/%d", retry.ID)
+	e.call(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w1"}, 200, &claim)
+	e.call(e.workerA, "POST", rpath+"/fail", api.FailRequest{WorkerID: "w1", Code: 5, Message: "io", Retryable: true}, 200, &got)
+	require.Equal(t, tc.StatusInitial, got.Status)
+	require.NotNil(t, got.RunAfter, "retried after a backoff")
+	require.Equal(t, 5, got.Code)
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/worker"
+)
+
+// demoTenant is the tenant serve --demo fills.
+const demoTenant = "demo"
+
+// startDemo makes the demo tenant with instances and credentials, prints the
+// credentials, starts the simulated executor on the tenant's tasks, and
+// submits a few tasks so that something moves from the first second.
+func startDemo(ctx context.Context, svc *engine.Service, out io.Writer, logger *slog.Logger) (*worker.Worker, error) {
+	for i, name := range []string{"orders", "billing", "catalog", "sessions"} {
+		_, err := svc.PutInstance(ctx, &tc.Instance{ID: fmt.Sprintf("cdb-demo%02d", i+1), Tenant: demoTenant,
+			Name: name, Engine: "mysql", Region: "ap-guangzhou"})
+		if err != nil {
+			return nil, fmt.Errorf("demo instance: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "Demo tenant %q: tasks of this tenant are run by a SIMULATED executor (no database is touched).\n", demoTenant)
+	for _, c := range []struct {
+		kind tc.CredentialKind
+		role tc.Role
+	}{{tc.KindNative, tc.RoleOperator}, {tc.KindTencent, tc.RoleReader}, {tc.KindHuaweiAKSK, tc.RoleReader}} {
+		cred, secret, err := svc.CreateCredential(ctx, &tc.CreateCredentialParams{Tenant: demoTenant, Kind: c.kind, Role: c.role})
+		if err != nil {
+			return nil, fmt.Errorf("demo credential: %w", err)
+		}
+		fmt.Fprintf(out, "  %-12s %-8s id %s  secret %s\n", c.kind, c.role, cred.ID, secret)
+	}
+
+	w := worker.New(svc, worker.Config{ID: "simulator", Tenant: demoTenant, Concurrency: 16, Logger: logger})
+	for _, t := range tc.BuiltinTypes() {
+		w.Handle(t.Key, simulate)
+	}
+	w.Start(ctx)
+
+	for i, typ := range []string{tc.TypeReboot, tc.TypeModifyParam, tc.TypeImportData, tc.TypeUpgradeMaster, tc.TypeOpenGTID} {
+		inst := fmt.Sprintf("cdb-demo%02d", i%4+1)
+		if _, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: demoTenant, Type: typ,
+			InstanceIDs: []string{inst}, Actor: "demo"}); err != nil {
+			return nil, fmt.Errorf("demo task: %w", err)
+		}
+	}
+	rollback, _ := json.Marshal(tc.RollbackContext{Operator: "demo", RollbackTime: time.Now().Add(-time.Hour).Format(time.DateTime),
+		DBs: []tc.RollbackDB{{DBName: "orders", NewName: "orders_bak"}, {DBName: "users", NewName: "users_bak"}}})
+	if _, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: demoTenant, Type: tc.TypeBatchRollback,
+		InstanceIDs: []string{"cdb-demo01"}, Context: rollback, Actor: "demo"}); err != nil {
+		return nil, fmt.Errorf("demo task: %w", err)
+	}
+	return w, nil
+}
+
+// simulate is the demo's simulated executor: it pretends to run a task for
+// 5 to 20 seconds, reporting progress in steps, and fails one attempt in ten
+// (retryably) so the demo shows retries and failures too.
+func simulate(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+	steps := 5 + rand.IntN(10)
+	for i := 1; i <= steps; i++ {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(800+rand.IntN(700)) * time.Millisecond):
+		}
+		if i == steps/2 && rand.IntN(10) == 0 {
+			return nil, &worker.Failure{Code: 9013, Message: "simulated failure: the instance did not answer", Retryable: true}
+		}
+		report(100*i/(steps+1), fmt.Sprintf("simulated step %d of %d", i, steps))
+	}
+	return &worker.Result{Message: "simulated: done"}, nil
+}

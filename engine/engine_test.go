@@ -1,0 +1,141 @@
+package engine_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
+	"github.com/taskcenter/taskcenter/sqlite"
+	"github.com/taskcenter/taskcenter/worker"
+)
+
+// eachStore runs fn once on SQLite and once on PostgreSQL.
+func eachStore(t *testing.T, fn func(t *testing.T, open func(t *testing.T) tc.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, func(t *testing.T) tc.Store {
+			s, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
+			require.NoError(t, err)
+			require.NoError(t, s.Migrate(context.Background()))
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, func(t *testing.T) tc.Store {
+			s, err := postgres.Open(context.Background(), pgtest.URL(t))
+			require.NoError(t, err)
+			require.NoError(t, s.Migrate(context.Background()))
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+}
+
+// env is an engine over a fresh store, with instances i0..i9 of tenant ta,
+// a non-exclusive type Noop and running maintenance.
+type env struct {
+	ctx   context.Context
+	store tc.Store
+	svc   *engine.Service
+}
+
+func setup(t *testing.T, store tc.Store, cfg engine.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	cfg.Lease = max(cfg.Lease, time.Second)
+	cfg.RetryBase = max(cfg.RetryBase, 10*time.Millisecond)
+	cfg.PollInterval = 20 * time.Millisecond
+	svc := engine.New(store, cfg)
+	for i := range 10 {
+		_, err := svc.PutInstance(ctx, &tc.Instance{ID: instanceID(i), Tenant: "ta", Name: "db"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, svc.PutTaskType(ctx, &tc.TaskType{Key: "Noop", Exclusive: false}))
+	m := svc.NewMaintenance(engine.MaintenanceConfig{Interval: 20 * time.Millisecond})
+	m.Start(ctx)
+	t.Cleanup(m.Stop)
+	return &env{ctx: ctx, store: store, svc: svc}
+}
+
+func instanceID(i int) string { return "i" + string(rune('0'+i)) }
+
+func (e *env) submit(t *testing.T, typ string, instances []string, mod func(*tc.SubmitTaskParams)) *tc.Task {
+	t.Helper()
+	p := &tc.SubmitTaskParams{Tenant: "ta", Type: typ, InstanceIDs: instances, Actor: "test"}
+	if mod != nil {
+		mod(p)
+	}
+	task, created, err := e.svc.SubmitTask(e.ctx, p)
+	require.NoError(t, err)
+	require.True(t, created)
+	return task
+}
+
+// startWorker runs a worker with the given handlers until the test ends.
+func (e *env) startWorker(t *testing.T, id string, concurrency int, handlers map[string]worker.Handler) *worker.Worker {
+	t.Helper()
+	w := worker.New(e.svc, worker.Config{ID: id, Tenant: tc.AllTenants, Concurrency: concurrency,
+		Heartbeat: 50 * time.Millisecond, Wait: 200 * time.Millisecond, Grace: time.Second})
+	for typ, h := range handlers {
+		w.Handle(typ, h)
+	}
+	w.Start(e.ctx)
+	t.Cleanup(w.Stop)
+	return w
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (e *env) get(t *testing.T, id int64) *tc.Task {
+	t.Helper()
+	task, err := e.svc.GetTask(e.ctx, "ta", id)
+	require.NoError(t, err)
+	return task
+}
+
+func (e *env) waitStatus(t *testing.T, id int64, want tc.Status) *tc.Task {
+	t.Helper()
+	var task *tc.Task
+	waitFor(t, "task to become "+string(want), func() bool {
+		task = e.get(t, id)
+		return task.Status == want
+	})
+	return task
+}
+
+func (e *env) events(t *testing.T, id int64) []*tc.Event {
+	t.Helper()
+	events, err := e.svc.TaskEvents(e.ctx, "ta", id)
+	require.NoError(t, err)
+	return events
+}
+
+// steps renders a history as FROM>TO, for comparisons.
+func steps(events []*tc.Event) []string {
+	var out []string
+	for _, ev := range events {
+		if ev.From != ev.To {
+			out = append(out, string(ev.From)+">"+string(ev.To))
+		}
+	}
+	return out
+}

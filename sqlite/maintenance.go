@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL:
+// others at once, exclusive ones through the queues of their instances.
+func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		due, err := dueTasks(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		for _, t := range due {
+			if !t.Exclusive {
+				if err := promote(ctx, tx, t.Tenant, t.ID, now, true); err != nil {
+					return err
+				}
+				n++
+				continue
+			}
+			after, err := replan(ctx, tx, t, now, 0)
+			if err != nil {
+				return err
+			}
+			if after.Status == tc.StatusInitial {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// dueTasks returns WAITING tasks with a RunAfter that has passed. Exclusive
+// tasks queued without a RunAfter are promoted when their instances free up.
+func dueTasks(ctx context.Context, tx *sql.Tx, now time.Time) ([]*tc.Task, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+taskColumns+` FROM tasks
+		WHERE status = 'WAITING' AND run_after > 0 AND run_after <= ? ORDER BY id LIMIT 1000`, millis(now))
+	if err != nil {
+		return nil, dbError("due tasks", err)
+	}
+	defer rows.Close()
+	var due []*tc.Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, dbError("due tasks", err)
+		}
+		due = append(due, t)
+	}
+	return due, dbError("due tasks", rows.Err())
+}
+
+// TaskExpired returns RUNNING tasks whose lease expired or whose attempt
+// outlived its timeout.
+func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc.TaskRef, error) {
+	ms := millis(now)
+	rows, err := s.reader.QueryContext(ctx, `SELECT tenant, id FROM tasks WHERE status = 'RUNNING'
+		AND (lease_expires_at < ? OR (timeout_ms > 0 AND claimed_at + timeout_ms < ?)) ORDER BY id LIMIT ?`,
+		ms, ms, limit)
+	if err != nil {
+		return nil, dbError("expired tasks", err)
+	}
+	defer rows.Close()
+	var refs []tc.TaskRef
+	for rows.Next() {
+		var r tc.TaskRef
+		if err := rows.Scan(&r.Tenant, &r.ID); err != nil {
+			return nil, dbError("expired tasks", err)
+		}
+		refs = append(refs, r)
+	}
+	return refs, dbError("expired tasks", rows.Err())
+}
+
+// TaskPrune deletes tasks that ended before endedBefore; their events,
+// instance links and queue rows go with them.
+func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks
+			WHERE status IN ('SUCCEED', 'FAILED', 'KILLED', 'REMOVED') AND ended_at > 0 AND ended_at < ?
+			ORDER BY ended_at LIMIT ?)`, millis(endedBefore), limit)
+		if err != nil {
+			return dbError("prune tasks", err)
+		}
+		n, err = res.RowsAffected()
+		return dbError("prune tasks", err)
+	})
+	return int(n), err
+}
+
+// LeaseAcquire takes the named lease when it is free or expired, renews it
+// when owner holds it, and reports whether owner holds it now.
+func (s *Store) LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	var holder string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+			WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,
+			name, owner, millis(now.Add(ttl)), millis(now))
+		if err != nil {
+			return dbError("acquire lease", err)
+		}
+		return dbError("acquire lease", tx.QueryRowContext(ctx, `SELECT owner FROM leases WHERE name = ?`, name).Scan(&holder))
+	})
+	return holder == owner, err
+}

@@ -1,0 +1,144 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// Causes of a handler's context ending on the server's word.
+var (
+	errCanceled  = errors.New("task canceled")
+	errPaused    = errors.New("task paused")
+	errLeaseLost = errors.New("lease lost")
+)
+
+// run runs one claimed task: the handler, heartbeats beside it, and the
+// report of the outcome.
+func (w *Worker) run(parent context.Context, t *tc.Task) {
+	lease := tc.TaskLease{Tenant: t.Tenant, ID: t.ID, WorkerID: w.cfg.ID}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	if t.Timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, t.Timeout)
+		defer stop()
+	}
+	hb := &heartbeat{w: w, lease: lease, progress: t.Progress, kick: make(chan struct{}, 1)}
+	hbDone := make(chan struct{})
+	go func() { defer close(hbDone); hb.loop(ctx, cancel) }()
+
+	result, err := w.call(ctx, t, hb.report)
+	cancel(nil) // ends the heartbeats; a cause set before stays
+	<-hbDone
+	w.settle(lease, context.Cause(ctx), result, err)
+}
+
+// call runs the handler, turning a panic into a failure.
+func (w *Worker) call(ctx context.Context, t *tc.Task, report Reporter) (res *Result, err error) {
+	h, ok := w.handlers[t.Type]
+	if !ok {
+		return nil, &Failure{Code: -1, Message: fmt.Sprintf("no handler for type %q", t.Type)}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &Failure{Code: -1, Message: fmt.Sprintf("handler panicked: %v", p), Retryable: true}
+		}
+	}()
+	return h(ctx, t, report)
+}
+
+// settle reports the outcome, unless the server already decided it.
+func (w *Worker) settle(lease tc.TaskLease, cause error, result *Result, err error) {
+	// Reports outlive the worker's own stop: use a fresh bounded context.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var rerr error
+	switch {
+	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused), errors.Is(cause, errLeaseLost):
+		w.cfg.Logger.Info("task stopped", "task", lease.ID, "cause", cause)
+		return
+	case errors.Is(cause, errStopped):
+		_, rerr = w.svc.ReleaseTask(ctx, &lease)
+	case err == nil:
+		if result == nil {
+			result = &Result{}
+		}
+		_, rerr = w.svc.CompleteTask(ctx, &tc.CompleteParams{TaskLease: lease, Code: result.Code,
+			Message: result.Message, AttachInfo: result.AttachInfo})
+	default:
+		f := &Failure{Code: -1, Message: err.Error(), Retryable: true}
+		if !errors.As(err, &f) && errors.Is(err, context.DeadlineExceeded) {
+			f.Message = "attempt timed out"
+		}
+		_, rerr = w.svc.FailTask(ctx, &tc.FailParams{TaskLease: lease, Code: f.Code, Message: f.Message, Retryable: f.Retryable})
+	}
+	if rerr != nil {
+		w.cfg.Logger.Warn("report task outcome", "task", lease.ID, "err", rerr)
+	}
+}
+
+// heartbeat extends a running task's lease and carries its progress.
+type heartbeat struct {
+	w     *Worker
+	lease tc.TaskLease
+	kick  chan struct{} // a report asks for an early heartbeat
+
+	mu       sync.Mutex
+	progress int
+	message  string
+}
+
+func (h *heartbeat) report(progress int, message string) {
+	h.mu.Lock()
+	h.progress, h.message = min(max(progress, 0), 100), message
+	h.mu.Unlock()
+	select {
+	case h.kick <- struct{}{}:
+	default:
+	}
+}
+
+// minBeat keeps reports of a chatty handler from flooding the server.
+const minBeat = 200 * time.Millisecond
+
+func (h *heartbeat) loop(ctx context.Context, stop context.CancelCauseFunc) {
+	tick := time.NewTicker(h.w.cfg.Heartbeat)
+	defer tick.Stop()
+	last := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-h.kick:
+			if wait := minBeat - time.Since(last); wait > 0 {
+				sleep(ctx, wait)
+			}
+		}
+		last = time.Now()
+		h.mu.Lock()
+		p := &tc.HeartbeatParams{TaskLease: h.lease, Progress: h.progress, Message: h.message}
+		h.mu.Unlock()
+		res, err := h.w.svc.Heartbeat(ctx, p)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case tc.ErrorCode(err) == tc.ECONFLICT || tc.ErrorCode(err) == tc.ENOTFOUND:
+			stop(errLeaseLost)
+			return
+		case err != nil:
+			h.w.cfg.Logger.Warn("heartbeat", "task", h.lease.ID, "err", err) // the lease outlives a few misses
+		case res.CancelRequested:
+			stop(errCanceled)
+			return
+		case res.PauseRequested:
+			stop(errPaused)
+			return
+		}
+	}
+}
