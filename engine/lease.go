@@ -123,7 +123,7 @@ func (s *Service) fail(t *tc.Task, now time.Time, code int, message string, retr
 // backoff is the wait before attempt n+1: RetryBase doubled per attempt,
 // capped at RetryMax, with ±20% jitter so retries of many tasks spread out.
 func (s *Service) backoff(attempts int) time.Duration {
-	d := s.cfg.RetryBase << min(attempts-1, 30)
+	d := s.cfg.RetryBase << min(max(attempts-1, 0), 30)
 	if d <= 0 || d > s.cfg.RetryMax {
 		d = s.cfg.RetryMax
 	}

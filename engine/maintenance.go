@@ -60,7 +60,7 @@ func (m *Maintenance) Start(ctx context.Context) {
 		tick := time.NewTicker(m.cfg.Interval)
 		defer tick.Stop()
 		for {
-			if err := m.Round(ctx); err != nil && ctx.Err() == nil {
+			if err := m.safeRound(ctx); err != nil && ctx.Err() == nil {
 				m.cfg.Logger.Warn("maintenance round", "err", err)
 			}
 			select {
@@ -78,6 +78,17 @@ func (m *Maintenance) Stop() {
 		m.cancel()
 	}
 	m.done.Wait()
+}
+
+// safeRound runs a round; a panic in it is logged as an error rather than
+// taking the whole server down, and the next round tries again.
+func (m *Maintenance) safeRound(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return m.Round(ctx)
 }
 
 // Round runs one round if this replica holds the maintenance lease.

@@ -175,7 +175,7 @@ func TestTencentDescribeTasks(t *testing.T) {
 	tasks := seedTencent(t, s, 130)
 	loc := shanghai(t)
 	id, key := s.Credential(t, "acme", tc.KindTencent)
-	client, w := tencentClient(t, s, common.NewCredential(id, key), nil)
+	client, _ := tencentClient(t, s, common.NewCredential(id, key), nil)
 	at := func(i int) time.Time { return tasks[i].CreatedAt }
 	types := func(codes ...int64) func(*tc.Task) bool {
 		all := tencentTypes()
@@ -307,6 +307,8 @@ func TestTencentDescribeTasks(t *testing.T) {
 
 	t.Run("refused parameters", func(t *testing.T) {
 		t.Parallel()
+		// A client of its own: w records the last answer of this client only.
+		client, w := tencentClient(t, s, common.NewCredential(id, key), nil)
 		for _, c := range []struct {
 			name string
 			req  func(*cdb.DescribeTasksRequest)

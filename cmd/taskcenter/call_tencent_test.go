@@ -56,7 +56,7 @@ func TestCallTencent(t *testing.T) {
 	}
 
 	out, errOut, err = cli("call", "tencent", "DescribeTasks", "--endpoint", endpoint, "--secret-id", cred.ID, "--secret-key", cred.Secret,
-		"--InstanceId", "cdb-1", "--TaskTypes", "7,1", "--TaskTypes", "2", "--TaskStatus", "0", "--TaskStatus", "-1",
+		"--InstanceId", "cdb-1", "--TaskTypes", "7,1", "--TaskTypes", "2",
 		"--StartTimeBegin", "2000-01-01 00:00:00", "--StartTimeEnd", "2999-12-31 23:59:59", "--Offset", "0", "--Limit", "1")
 	require.NoError(t, err, errOut)
 	a := decode(out)
@@ -64,10 +64,17 @@ func TestCallTencent(t *testing.T) {
 	require.Equal(t, 2, a.Response.TotalCount)
 	require.Len(t, a.Response.Items, 1)
 	require.Equal(t, "REBOOT", a.Response.Items[0].TaskType)
-	require.Equal(t, "INITIAL", a.Response.Items[0].TaskStatus)
+	require.Equal(t, "WAITING", a.Response.Items[0].TaskStatus, "a second reboot queues behind the first")
 	require.Equal(t, "second", a.Response.Items[0].AsyncRequestID, "newest first")
 	require.Equal(t, []string{"cdb-1"}, a.Response.Items[0].InstanceIDs)
 	require.Equal(t, "0000-00-00 00:00:00", a.Response.Items[0].EndTime)
+
+	out, errOut, err = cli("call", "tencent", "DescribeTasks", "--endpoint", endpoint, "--secret-id", cred.ID, "--secret-key", cred.Secret,
+		"--TaskStatus", "0", "--TaskStatus", "-1")
+	require.NoError(t, err, errOut)
+	a = decode(out)
+	require.Equal(t, 1, a.Response.TotalCount)
+	require.Equal(t, "first", a.Response.Items[0].AsyncRequestID)
 
 	t.Setenv("TASKCENTER_TENCENT_SECRET_ID", cred.ID)
 	t.Setenv("TASKCENTER_TENCENT_SECRET_KEY", cred.Secret)
