@@ -51,7 +51,7 @@ type env struct {
 func setup(t *testing.T, store tc.Store, cfg engine.Config) *env {
 	t.Helper()
 	ctx := context.Background()
-	cfg.Lease = max(cfg.Lease, time.Second)
+	cfg.Lease = max(cfg.Lease, 5*time.Second) // heartbeats every 50ms keep it even on a loaded machine
 	cfg.RetryBase = max(cfg.RetryBase, 10*time.Millisecond)
 	cfg.PollInterval = 20 * time.Millisecond
 	svc := engine.New(store, cfg)
