@@ -36,8 +36,15 @@ type Config struct {
 	// Retention is how long ended tasks are kept before the pruner deletes
 	// them. TASKCENTER_RETENTION, default 2160h (90 days).
 	Retention time.Duration `yaml:"retention"`
+	// Lease is how long a claim or heartbeat holds a task for its worker; a
+	// task whose worker dies is rescued this long after its last heartbeat.
+	// TASKCENTER_LEASE, default 30s.
+	Lease time.Duration `yaml:"lease"`
 	// Demo starts a demo tenant with a simulated executor (serve --demo).
 	Demo bool `yaml:"demo"`
+	// DemoStep is the mean duration of one step of a simulated task.
+	// TASKCENTER_DEMO_STEP, default 1s.
+	DemoStep time.Duration `yaml:"demo_step"`
 
 	location *time.Location // TimeZone, loaded by Validate
 	// AdminToken seeds the first admin credential. It is read from
@@ -54,6 +61,8 @@ func (c *Config) defaults() {
 	c.TimeZone = cmp.Or(c.TimeZone, "UTC")
 	c.RateLimit = cmp.Or(c.RateLimit, 50)
 	c.Retention = cmp.Or(c.Retention, 90*24*time.Hour)
+	c.Lease = cmp.Or(c.Lease, 30*time.Second)
+	c.DemoStep = cmp.Or(c.DemoStep, time.Second)
 }
 
 // Validate reports every problem at once.
@@ -72,6 +81,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Retention < time.Hour {
 		errs = append(errs, errors.New("retention: must be at least 1h"))
+	}
+	if c.Lease < 300*time.Millisecond {
+		errs = append(errs, errors.New("lease: must be at least 300ms"))
+	}
+	if c.DemoStep < time.Millisecond {
+		errs = append(errs, errors.New("demo_step: must be at least 1ms"))
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
@@ -125,6 +140,7 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 		}
 		for name, dst := range map[string]*time.Duration{
 			"TASKCENTER_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout, "TASKCENTER_RETENTION": &c.Retention,
+			"TASKCENTER_LEASE": &c.Lease, "TASKCENTER_DEMO_STEP": &c.DemoStep,
 		} {
 			if v := os.Getenv(name); v != "" {
 				d, err := time.ParseDuration(v)

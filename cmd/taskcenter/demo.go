@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -20,7 +21,7 @@ const demoTenant = "demo"
 // startDemo makes the demo tenant with instances and credentials, prints the
 // credentials, starts the simulated executor on the tenant's tasks, and
 // submits a few tasks so that something moves from the first second.
-func startDemo(ctx context.Context, svc *engine.Service, out io.Writer, logger *slog.Logger) (*worker.Worker, error) {
+func startDemo(ctx context.Context, svc *engine.Service, cfg *Config, out io.Writer, logger *slog.Logger) (*worker.Worker, error) {
 	for i, name := range []string{"orders", "billing", "catalog", "sessions"} {
 		_, err := svc.PutInstance(ctx, &tc.Instance{ID: fmt.Sprintf("cdb-demo%02d", i+1), Tenant: demoTenant,
 			Name: name, Engine: "mysql", Region: "ap-guangzhou"})
@@ -40,9 +41,13 @@ func startDemo(ctx context.Context, svc *engine.Service, out io.Writer, logger *
 		fmt.Fprintf(out, "  %-12s %-8s id %s  secret %s\n", c.kind, c.role, cred.ID, secret)
 	}
 
-	w := worker.New(svc, worker.Config{ID: "simulator", Tenant: demoTenant, Concurrency: 16, Logger: logger})
+	// Each replica's executor has its own id: leases name the process.
+	host, _ := os.Hostname()
+	w := worker.New(svc, worker.Config{ID: fmt.Sprintf("simulator-%s-%d", host, os.Getpid()), Tenant: demoTenant,
+		Concurrency: 16, Heartbeat: cfg.Lease / 3, Logger: logger})
+	sim := simulator{step: cfg.DemoStep}
 	for _, t := range tc.BuiltinTypes() {
-		w.Handle(t.Key, simulate)
+		w.Handle(t.Key, sim.run)
 	}
 	w.Start(ctx)
 
@@ -62,16 +67,20 @@ func startDemo(ctx context.Context, svc *engine.Service, out io.Writer, logger *
 	return w, nil
 }
 
-// simulate is the demo's simulated executor: it pretends to run a task for
-// 5 to 20 seconds, reporting progress in steps, and fails one attempt in ten
-// (retryably) so the demo shows retries and failures too.
-func simulate(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+// simulator is the demo's simulated executor: it pretends to run a task in
+// 5 to 14 steps of about step each (10 s with the default), reporting
+// progress after each, and fails one attempt in ten (retryably) so the demo
+// shows retries and failures too.
+type simulator struct{ step time.Duration }
+
+func (s simulator) run(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
 	steps := 5 + rand.IntN(10)
 	for i := 1; i <= steps; i++ {
+		pause := time.Duration(float64(s.step) * (0.7 + 0.6*rand.Float64()))
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(time.Duration(800+rand.IntN(700)) * time.Millisecond):
+		case <-time.After(pause):
 		}
 		if i == steps/2 && rand.IntN(10) == 0 {
 			return nil, &worker.Failure{Code: 9013, Message: "simulated failure: the instance did not answer", Retryable: true}

@@ -41,7 +41,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer store.Close()
 
-	svc := engine.New(store, engine.Config{})
+	svc := engine.New(store, engine.Config{Lease: cfg.Lease})
 	if err := bootstrapAdmin(ctx, svc, cfg, stderr); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maintenance.Start(ctx)
 	defer maintenance.Stop()
 	if cfg.Demo {
-		demo, err := startDemo(ctx, svc, stderr, logger)
+		demo, err := startDemo(ctx, svc, cfg, stderr, logger)
 		if err != nil {
 			return err
 		}
