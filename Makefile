@@ -1,7 +1,7 @@
 # The targets are what the README tells people to type.
 GO ?= go
 
-.PHONY: run test race lint build bench
+.PHONY: run test race lint build bench fuzz
 
 run: ## run the server on the embedded SQLite store in ./taskcenter-data, on :8080
 	$(GO) run ./cmd/taskcenter serve
@@ -16,6 +16,15 @@ lint: ## vet and formatting
 	$(GO) vet ./...
 	cd sdktest && $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+FUZZTIME ?= 10s
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for pkg in ./api ./dialect/tencent ./dialect/qcloud ./dialect/huawei; do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 build: ## build bin/taskcenter
 	$(GO) build -o bin/taskcenter ./cmd/taskcenter
