@@ -55,9 +55,10 @@ type Feed struct {
 	cursor  int64 // highest seq read; -1 until known
 	stopped bool
 
-	gaps   map[int64]time.Time // seqs below cursor not read yet, and when first missed
-	cancel context.CancelFunc
-	done   sync.WaitGroup
+	gaps     map[int64]time.Time // seqs below cursor not read yet, and when first missed
+	cancel   context.CancelFunc
+	done     sync.WaitGroup
+	stopOnce sync.Once
 }
 
 var _ tc.TaskWatcher = (*Feed)(nil)
@@ -79,8 +80,13 @@ func (f *Feed) Start(ctx context.Context) {
 }
 
 // Stop ends the feed and every watch: their subscribers are told the feed
-// stopped, so event streams end and the server can shut down.
+// stopped, so event streams end and the server can shut down. It may be
+// called more than once.
 func (f *Feed) Stop() {
+	f.stopOnce.Do(f.stop)
+}
+
+func (f *Feed) stop() {
 	if f.cancel != nil {
 		f.cancel()
 	}
