@@ -1,7 +1,7 @@
 # The targets are what the README tells people to type.
 GO ?= go
 
-.PHONY: run test race lint build bench
+.PHONY: run test race lint build bench screenshots
 
 run: ## run the server on the embedded SQLite store in ./taskcenter-data, on :8080
 	$(GO) run ./cmd/taskcenter serve
@@ -19,3 +19,6 @@ lint: ## vet and formatting
 
 build: ## build bin/taskcenter
 	$(GO) build -o bin/taskcenter ./cmd/taskcenter
+
+screenshots: ## rewrite docs/console-*.png from the console's browser test (needs chromium)
+	TASKCENTER_SCREENSHOTS=1 $(GO) test -count=1 -run TestConsoleInBrowser ./cmd/taskcenter

@@ -50,6 +50,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	defer watch.Close()
 
 	rc := http.NewResponseController(w)
+	// The server's ReadTimeout would otherwise end the stream: its
+	// deadline covers the connection's background read as well.
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")

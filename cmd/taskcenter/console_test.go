@@ -42,10 +42,15 @@ func chromiumPath(t *testing.T) string {
 // function that opens a new tab (its own sessionStorage) for each user.
 func browser(t *testing.T) func() context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium may still write its profile while the test's
+	// own cleanup runs; the directory goes after the browser has exited.
+	profile, err := os.MkdirTemp("", "taskcenter-chromium")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -54,7 +59,9 @@ func browser(t *testing.T) func() context.Context {
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
-	root, cancelRoot := chromedp.NewContext(alloc)
+	// cdproto logs the DOM events it does not know as errors; failures
+	// reach the test through Run's errors anyway.
+	root, cancelRoot := chromedp.NewContext(alloc, chromedp.WithErrorf(func(string, ...any) {}))
 	t.Cleanup(cancelRoot)
 	require.NoError(t, chromedp.Run(root), "start chromium")
 	return func() context.Context {

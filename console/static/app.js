@@ -236,7 +236,7 @@ async function taskView(id, q) {
   const render = (t) => {
     const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
     const failed = t.status === "FAILED" || (t.status === "KILLED" && t.code);
-    $("#view").replaceChildren(
+    $("#view").replaceChildren(...[
       el("p", { class: "crumbs" }, el("a", { href: "#/tasks" }, "← Tasks")),
       el("div", { class: "head" }, el("h1", {}, `Task ${t.id} `, el("span", { class: "muted" }, t.type)), badge(t.status), actions(t, (nt) => render(nt))),
       el("div", { class: "task-progress" }, bar(t), el("span", { class: "msg", id: "task-message" }, t.message)),
@@ -252,7 +252,7 @@ async function taskView(id, q) {
       el("section", { class: "card" }, el("h2", {}, "Timeline"), chart(t, events),
         el("table", { class: "events" }, el("thead", {}, el("tr", {}, ["At", "Change", "Progress", "Message", "By"].map((h) => el("th", { scope: "col" }, h)))),
           el("tbody", {}, events.slice().reverse().map((e) => el("tr", {}, el("td", { class: "time" }, fmtTime(e.at)),
-            el("td", {}, e.from && e.from !== e.to ? [badge(e.from), " → ", badge(e.to)] : badge(e.to)), el("td", {}, e.progress + "%"), el("td", {}, e.message), el("td", { class: "mono" }, e.actor)))))));
+            el("td", {}, e.from && e.from !== e.to ? [badge(e.from), " → ", badge(e.to)] : badge(e.to)), el("td", {}, e.progress + "%"), el("td", {}, e.message), el("td", { class: "mono" }, e.actor))))))].filter(Boolean));
   };
   render(task);
   state.onChange = (c) => {
@@ -264,7 +264,7 @@ async function taskView(id, q) {
 
 // chart draws progress over time as a line, over bands coloured by status.
 function chart(task, events) {
-  const W = 720, H = 180, L = 40, R = 12, T = 12, B = 28;
+  const W = 1000, H = 220, L = 44, R = 12, T = 12, B = 28;
   if (!events.length) return el("p", { class: "muted" }, "No history.");
   const t0 = new Date(events[0].at).getTime();
   const end = task.ended_at ? new Date(task.ended_at).getTime() : Math.max(Date.now(), new Date(events[events.length - 1].at).getTime());
