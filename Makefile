@@ -1,7 +1,7 @@
 # The targets are what the README tells people to type.
 GO ?= go
 
-.PHONY: run test race lint build bench fuzz
+.PHONY: run test race lint build bench fuzz screenshots
 
 run: ## run the server on the embedded SQLite store in ./taskcenter-data, on :8080
 	$(GO) run ./cmd/taskcenter serve
@@ -28,3 +28,6 @@ fuzz: ## run every fuzz target for FUZZTIME each
 
 build: ## build bin/taskcenter
 	$(GO) build -o bin/taskcenter ./cmd/taskcenter
+
+screenshots: ## rewrite docs/console-*.png from the console's browser test (needs chromium)
+	TASKCENTER_SCREENSHOTS=1 $(GO) test -count=1 -run TestConsoleInBrowser ./cmd/taskcenter

@@ -7,6 +7,7 @@ import "time"
 type Event struct {
 	Seq      int64 // increasing across all tasks of a store
 	TaskID   int64
+	Tenant   string // set by Store.EventsAfter; histories of one task leave it empty
 	At       time.Time
 	From     Status // "" for the submission
 	To       Status

@@ -53,6 +53,13 @@ type Store interface {
 	LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
 	// TaskEvents returns a task's history, oldest first.
 	TaskEvents(ctx context.Context, tenant string, id int64) ([]*Event, error)
+	// EventsAfter returns up to limit events of every tenant with a seq
+	// above afterSeq, by seq, each with its Tenant: the feed that the event
+	// stream tails. On PostgreSQL an event may become visible after one with
+	// a higher seq (transactions commit out of order); readers re-read behind.
+	EventsAfter(ctx context.Context, afterSeq int64, limit int) ([]*Event, error)
+	// EventSeq returns the highest seq stored, 0 when there is none.
+	EventSeq(ctx context.Context) (int64, error)
 	// TaskCounts returns the number of tasks per status.
 	TaskCounts(ctx context.Context, tenant string) (map[Status]int, error)
 

@@ -22,10 +22,23 @@ const MaxBodyBytes = 1 << 20
 
 // Handler serves the native API.
 type Handler struct {
-	svc    tc.Service
-	logger *slog.Logger
-	mux    *http.ServeMux
+	svc       tc.Service
+	logger    *slog.Logger
+	mux       *http.ServeMux
+	watcher   tc.TaskWatcher
+	keepalive time.Duration
 }
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithWatcher serves GET /api/v1/events from w (the engine's Feed); without
+// it the stream answers 503.
+func WithWatcher(w tc.TaskWatcher) Option { return func(h *Handler) { h.watcher = w } }
+
+// WithHeartbeat sets how often an idle event stream sends a comment;
+// HeartbeatInterval by default.
+func WithHeartbeat(d time.Duration) Option { return func(h *Handler) { h.keepalive = d } }
 
 // Route is one operation of the API, as registered and as documented.
 type Route struct {
@@ -34,14 +47,17 @@ type Route struct {
 }
 
 // NewHandler returns the native API over svc.
-func NewHandler(svc tc.Service, logger *slog.Logger) *Handler {
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux()}
+func NewHandler(svc tc.Service, logger *slog.Logger, opts ...Option) *Handler {
+	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux(), keepalive: HeartbeatInterval}
+	for _, o := range opts {
+		o(h)
+	}
 	// paths matches by path alone, to tell a wrong method (405) from an
 	// unknown path (404) in the catch-all below.
 	paths := http.NewServeMux()
 	methods := map[string][]string{}
 	for _, r := range h.routes() {
-		h.mux.Handle(r.Method+" "+r.Path, h.authorize(r.Role, r.fn))
+		h.mux.Handle(r.Method+" "+r.Path, h.authorize(r.Role, r.queryToken, r.fn))
 		if methods[r.Path] == nil {
 			paths.Handle(r.Path, http.NotFoundHandler())
 		}
@@ -62,30 +78,36 @@ func NewHandler(svc tc.Service, logger *slog.Logger) *Handler {
 type route struct {
 	Route
 	fn func(w http.ResponseWriter, r *http.Request) error
+	// queryToken accepts the token as the access_token parameter too, for
+	// browsers' EventSource, which cannot send an Authorization header.
+	// The access log records the path only, never the query.
+	queryToken bool
 }
 
 func (h *Handler) routes() []route {
 	return []route{
-		{Route{"GET", "/api/v1/openapi.json", ""}, h.openAPI},
-		{Route{"PUT", "/api/v1/instances/{id}", tc.RoleOperator}, h.putInstance},
-		{Route{"GET", "/api/v1/instances/{id}", tc.RoleReader}, h.getInstance},
-		{Route{"GET", "/api/v1/instances", tc.RoleReader}, h.listInstances},
-		{Route{"POST", "/api/v1/tasks", tc.RoleOperator}, h.submitTask},
-		{Route{"GET", "/api/v1/tasks", tc.RoleReader}, h.listTasks},
-		{Route{"GET", "/api/v1/tasks/counts", tc.RoleReader}, h.countTasks},
-		{Route{"GET", "/api/v1/tasks/{id}", tc.RoleReader}, h.getTask},
-		{Route{"GET", "/api/v1/tasks/{id}/events", tc.RoleReader}, h.taskEvents},
-		{Route{"POST", "/api/v1/tasks/{id}/cancel", tc.RoleOperator}, h.cancelTask},
-		{Route{"POST", "/api/v1/tasks/{id}/pause", tc.RoleOperator}, h.pauseTask},
-		{Route{"POST", "/api/v1/tasks/{id}/resume", tc.RoleOperator}, h.resumeTask},
-		{Route{"GET", "/api/v1/types", tc.RoleReader}, h.listTypes},
-		{Route{"PUT", "/api/v1/types/{key}", tc.RoleAdmin}, h.putType},
-		{Route{"POST", "/api/v1/credentials", tc.RoleOperator}, h.createCredential},
-		{Route{"POST", "/api/v1/workers/claim", tc.RoleWorker}, h.claimTasks},
-		{Route{"POST", "/api/v1/tasks/{id}/heartbeat", tc.RoleWorker}, h.heartbeat},
-		{Route{"POST", "/api/v1/tasks/{id}/complete", tc.RoleWorker}, h.completeTask},
-		{Route{"POST", "/api/v1/tasks/{id}/fail", tc.RoleWorker}, h.failTask},
-		{Route{"POST", "/api/v1/tasks/{id}/release", tc.RoleWorker}, h.releaseTask},
+		{Route{"GET", "/api/v1/openapi.json", ""}, h.openAPI, false},
+		{Route{"PUT", "/api/v1/instances/{id}", tc.RoleOperator}, h.putInstance, false},
+		{Route{"GET", "/api/v1/instances/{id}", tc.RoleReader}, h.getInstance, false},
+		{Route{"GET", "/api/v1/instances", tc.RoleReader}, h.listInstances, false},
+		{Route{"POST", "/api/v1/tasks", tc.RoleOperator}, h.submitTask, false},
+		{Route{"GET", "/api/v1/tasks", tc.RoleReader}, h.listTasks, false},
+		{Route{"GET", "/api/v1/tasks/counts", tc.RoleReader}, h.countTasks, false},
+		{Route{"GET", "/api/v1/tasks/{id}", tc.RoleReader}, h.getTask, false},
+		{Route{"GET", "/api/v1/tasks/{id}/events", tc.RoleReader}, h.taskEvents, false},
+		{Route{"POST", "/api/v1/tasks/{id}/cancel", tc.RoleOperator}, h.cancelTask, false},
+		{Route{"POST", "/api/v1/tasks/{id}/pause", tc.RoleOperator}, h.pauseTask, false},
+		{Route{"POST", "/api/v1/tasks/{id}/resume", tc.RoleOperator}, h.resumeTask, false},
+		{Route{"GET", "/api/v1/types", tc.RoleReader}, h.listTypes, false},
+		{Route{"PUT", "/api/v1/types/{key}", tc.RoleAdmin}, h.putType, false},
+		{Route{"POST", "/api/v1/credentials", tc.RoleOperator}, h.createCredential, false},
+		{Route{"POST", "/api/v1/workers/claim", tc.RoleWorker}, h.claimTasks, false},
+		{Route{"POST", "/api/v1/tasks/{id}/heartbeat", tc.RoleWorker}, h.heartbeat, false},
+		{Route{"POST", "/api/v1/tasks/{id}/complete", tc.RoleWorker}, h.completeTask, false},
+		{Route{"POST", "/api/v1/tasks/{id}/fail", tc.RoleWorker}, h.failTask, false},
+		{Route{"POST", "/api/v1/tasks/{id}/release", tc.RoleWorker}, h.releaseTask, false},
+		{Route: Route{"GET", "/api/v1/events", tc.RoleReader}, fn: h.events, queryToken: true},
+		{Route{"GET", "/api/v1/whoami", tc.RoleReader}, h.whoami, false},
 	}
 }
 
@@ -105,10 +127,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authorize authenticates the bearer token, checks the role and runs fn,
 // writing any error it returns.
-func (h *Handler) authorize(need tc.Role, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+func (h *Handler) authorize(need tc.Role, queryToken bool, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if need != "" {
 			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok && queryToken && r.Header.Get("Authorization") == "" {
+				token = r.URL.Query().Get("access_token")
+				ok = token != ""
+			}
 			if !ok {
 				h.writeError(w, r, tc.Errorf(tc.EUNAUTHORIZED, "an Authorization: Bearer token is required"))
 				return

@@ -52,9 +52,12 @@ func setup(t *testing.T) *env {
 		return svc.CountTasks(ctx, tc.AllTenants)
 	}, Logger: logger})
 	srv := server.New(server.Config{Logger: logger, Registry: reg, Ready: svc.Ping})
-	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
+	feed := svc.NewFeed(engine.FeedConfig{Logger: logger})
+	feed.Start(context.Background())
+	srv.Handle("/api/v1/", api.NewHandler(svc, logger, api.WithWatcher(feed)))
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(feed.Stop) // first: it ends the event streams that hs.Close waits for
 
 	e := &env{t: t, url: hs.URL, svc: svc, logs: logs}
 	admin, created, err := svc.BootstrapAdmin(context.Background(), "")

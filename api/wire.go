@@ -250,3 +250,31 @@ func optTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// Whoami is the answer of GET /api/v1/whoami: the caller's credential.
+type Whoami struct {
+	ID     string            `json:"id"`
+	Tenant string            `json:"tenant"` // "" for an administrator
+	Role   tc.Role           `json:"role"`
+	Kind   tc.CredentialKind `json:"kind"`
+}
+
+// TaskChange is the data of a "task" message of GET /api/v1/events: one
+// event of a task's history and the task as it stood when it was read.
+type TaskChange struct {
+	Seq      int64     `json:"seq"`
+	At       time.Time `json:"at"`
+	From     tc.Status `json:"from"`
+	To       tc.Status `json:"to"`
+	Progress int       `json:"progress"`
+	Message  string    `json:"message"`
+	Actor    string    `json:"actor"`
+	Task     Task      `json:"task"`
+}
+
+// FromTaskChange converts a change to its wire form.
+func FromTaskChange(c *tc.TaskChange) TaskChange {
+	e := c.Event
+	return TaskChange{Seq: e.Seq, At: e.At, From: e.From, To: e.To, Progress: e.Progress,
+		Message: e.Message, Actor: e.Actor, Task: FromTask(c.Task)}
+}

@@ -43,16 +43,18 @@ func (c Config) withDefaults() Config {
 
 // Service implements taskcenter.Service.
 type Service struct {
-	store tc.Store
-	cfg   Config
-	ready *signal // wakes waiting claims when tasks may have become ready
+	store   tc.Store
+	cfg     Config
+	ready   *signal // wakes waiting claims when tasks may have become ready
+	changed *signal // wakes the Feed when this process has written task events
 }
 
 var _ tc.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store tc.Store, cfg Config) *Service {
-	return &Service{store: store, cfg: cfg.withDefaults(), ready: newSignal()}
+	changed := newSignal()
+	return &Service{store: notifyingStore{store, changed}, cfg: cfg.withDefaults(), ready: newSignal(), changed: changed}
 }
 
 // now returns the clock's time at the stores' millisecond precision, in UTC.

@@ -63,6 +63,10 @@ func New(cfg Config) *Server {
 // Handle mounts h on a ServeMux pattern.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
+// OnShutdown registers fn to run when Shutdown starts, to end long-lived
+// requests (event streams) that Shutdown would otherwise wait for.
+func (s *Server) OnShutdown(fn func()) { s.http.RegisterOnShutdown(fn) }
+
 // Handler returns the whole server as an http.Handler, for tests.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 

@@ -17,6 +17,7 @@ import (
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/api"
+	"github.com/taskcenter/taskcenter/console"
 	"github.com/taskcenter/taskcenter/engine"
 	"github.com/taskcenter/taskcenter/postgres"
 	"github.com/taskcenter/taskcenter/server"
@@ -64,8 +65,21 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer demo.Stop()
 	}
 
+	// One feed per process tails the store's events for every event stream.
+	feed := svc.NewFeed(engine.FeedConfig{Logger: logger})
+	feed.Start(ctx)
+	defer feed.Stop()
+
 	srv := server.New(server.Config{Logger: logger, Registry: reg, Ready: svc.Ping})
-	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
+	// Shutdown waits for requests in flight; stopping the feed ends the
+	// event streams, which would otherwise never finish.
+	srv.OnShutdown(feed.Stop)
+	srv.Handle("/api/v1/", api.NewHandler(svc, logger, api.WithWatcher(feed)))
+	// TASKCENTER_CONSOLE_DIR serves the console from a directory (e.g.
+	// console/static) instead of the embedded copy, for development.
+	consoleHandler := console.Handler(os.Getenv("TASKCENTER_CONSOLE_DIR"))
+	srv.Handle("GET /console/", consoleHandler)
+	srv.Handle("GET /console", consoleHandler)
 	mountDialects(srv, svc, cfg, logger)
 
 	l, err := net.Listen("tcp", cfg.Listen)

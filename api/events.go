@@ -1,0 +1,104 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// HeartbeatInterval is how often an idle event stream sends a comment, so
+// that proxies keep it open and clients notice a dead connection.
+const HeartbeatInterval = 15 * time.Second
+
+// streamWriteTimeout bounds one write to a stream: a client that stops
+// reading is dropped instead of holding the handler forever.
+const streamWriteTimeout = 30 * time.Second
+
+// events streams the changes of the caller's tenant's tasks as server-sent
+// events: "task" messages whose id is the event's seq (so a reconnect's
+// Last-Event-ID resumes after it), heartbeat comments, and a final "reset"
+// when the stream cannot go on without the client reloading. It ends when
+// the client leaves or the server shuts down (the feed stops).
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r, "tenant", "instance_id", "type*", "status*", "async_request_id",
+		"created_after", "created_before", "access_token")
+	if err != nil {
+		return err
+	}
+	f, err := taskFilter(r, q)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if id := strings.TrimSpace(r.Header.Get("Last-Event-ID")); id != "" {
+		if after, err = strconv.ParseInt(id, 10, 64); err != nil || after < 0 {
+			return tc.Invalidf("Last-Event-ID", "Last-Event-ID must be an id this stream sent")
+		}
+	}
+	if h.watcher == nil {
+		return tc.Errorf(tc.EUNAVAILABLE, "the event stream is not enabled on this server")
+	}
+	watch, err := h.watcher.WatchTasks(r.Context(), &tc.WatchParams{Filter: *f, AfterSeq: after})
+	if err != nil {
+		return err
+	}
+	defer watch.Close()
+
+	rc := http.NewResponseController(w)
+	// The server's ReadTimeout would otherwise end the stream: its
+	// deadline covers the connection's background read as well.
+	_ = rc.SetReadDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(msg string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := fmt.Fprint(w, msg); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send("retry: 2000\n: connected\n\n") {
+		return nil
+	}
+	heartbeat := time.NewTicker(h.keepalive)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-heartbeat.C:
+			if !send(": heartbeat\n\n") {
+				return nil
+			}
+		case <-watch.Ready():
+			changes, err := watch.Next()
+			if err != nil {
+				send("event: reset\ndata: " + mustJSON(ErrorDetail{Code: tc.ErrorCode(err), Message: tc.ErrorMessage(err)}) + "\n\n")
+				return nil
+			}
+			var b strings.Builder
+			for _, c := range changes {
+				fmt.Fprintf(&b, "id: %d\nevent: task\ndata: %s\n\n", c.Event.Seq, mustJSON(FromTaskChange(c)))
+			}
+			if b.Len() > 0 && !send(b.String()) {
+				return nil
+			}
+		}
+	}
+}
+
+// mustJSON encodes v on one line, as an event's data must be.
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only wire types of this package are encoded
+	}
+	return string(b)
+}

@@ -1,0 +1,173 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/api"
+)
+
+// sseMessage is one message of an event stream.
+type sseMessage struct {
+	ID, Event string
+	Change    api.TaskChange
+}
+
+// stream opens GET /api/v1/events with the token in the query, as the
+// console does, and returns its messages as they arrive.
+func (e *env) stream(token, query, lastID string) <-chan sseMessage {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?access_token="+token+query, nil)
+	require.NoError(e.t, err)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	require.Equal(e.t, 200, resp.StatusCode)
+	require.Equal(e.t, "text/event-stream", resp.Header.Get("Content-Type"))
+	out := make(chan sseMessage, 100)
+	go func() {
+		defer resp.Body.Close()
+		defer close(out)
+		sc := bufio.NewScanner(resp.Body)
+		var m sseMessage
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if m.Event != "" {
+					out <- m
+				}
+				m = sseMessage{}
+			case strings.HasPrefix(line, "id: "):
+				m.ID = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				m.Event = line[7:]
+			case strings.HasPrefix(line, "data: ") && m.Event == "task":
+				_ = json.Unmarshal([]byte(line[6:]), &m.Change)
+			}
+		}
+	}()
+	return out
+}
+
+// next waits for the next message of a stream.
+func next(t *testing.T, msgs <-chan sseMessage) sseMessage {
+	t.Helper()
+	select {
+	case m, ok := <-msgs:
+		require.True(t, ok, "the stream ended")
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message within 10s")
+	}
+	return sseMessage{}
+}
+
+// none requires that no message arrives on a stream before a marker does on
+// another of the same feed: both read the same changes in the same order.
+func none(t *testing.T, msgs <-chan sseMessage) {
+	t.Helper()
+	select {
+	case m := <-msgs:
+		t.Fatalf("unexpected message %+v", m)
+	default:
+	}
+}
+
+func TestEventsStreamTenantIsolation(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	streamA := e.stream(e.readA, "", "")
+	streamB := e.stream(e.readB, "", "")
+	streamAdminB := e.stream(e.admin, "&tenant=tb", "")
+
+	a := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	m := next(t, streamA)
+	require.Equal(t, "task", m.Event)
+	require.Equal(t, a.ID, m.Change.Task.ID)
+	require.Equal(t, "ta", m.Change.Task.Tenant)
+	require.Equal(t, m.ID, jsonInt(m.Change.Seq))
+
+	b := e.submit(e.opB, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-b1"}})
+	for _, s := range []<-chan sseMessage{streamB, streamAdminB} {
+		m := next(t, s)
+		require.Equal(t, b.ID, m.Change.Task.ID, "tb's streams see tb's task first: never ta's")
+		require.Equal(t, "tb", m.Change.Task.Tenant)
+	}
+	e.call(e.opA, "POST", "/api/v1/tasks/"+jsonInt(a.ID)+"/cancel", nil, 200, nil)
+	m = next(t, streamA)
+	require.Equal(t, tc.StatusKilled, m.Change.To)
+	require.Equal(t, tc.StatusKilled, m.Change.Task.Status)
+	e.call(e.opB, "POST", "/api/v1/tasks/"+jsonInt(b.ID)+"/cancel", nil, 200, nil)
+	require.Equal(t, tc.StatusKilled, next(t, streamB).Change.To)
+	none(t, streamA)
+	none(t, streamB)
+
+	code, _ := e.raw(e.readA, "GET", "/api/v1/events?tenant=tb", nil)
+	require.Equal(t, 403, code, "a tenant's token cannot name another tenant")
+	require.NotContains(t, e.logs.String(), e.readA, "the query token never reaches the log")
+	require.NotContains(t, e.logs.String(), "access_token")
+}
+
+func TestEventsStreamFiltersAndResume(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	onA2 := e.stream(e.readA, "&instance_id=cdb-a2", "")
+	killed := e.stream(e.readA, "&status=KILLED", "")
+	all := e.stream(e.readA, "", "")
+
+	t1 := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	first := next(t, all)
+	t2 := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a2"}})
+	require.Equal(t, t2.ID, next(t, onA2).Change.Task.ID, "the instance filter skips cdb-a1's task")
+	require.Equal(t, t2.ID, next(t, all).Change.Task.ID)
+	e.call(e.opA, "POST", "/api/v1/tasks/"+jsonInt(t1.ID)+"/cancel", nil, 200, nil)
+	m := next(t, killed)
+	require.Equal(t, t1.ID, m.Change.Task.ID, "the status filter passes the change to KILLED only")
+	require.Equal(t, tc.StatusKilled, next(t, all).Change.To)
+	none(t, onA2)
+
+	// A reconnect with Last-Event-ID replays what came after it.
+	resumed := e.stream(e.readA, "", first.ID)
+	require.Equal(t, t2.ID, next(t, resumed).Change.Task.ID)
+	again := next(t, resumed)
+	require.Equal(t, t1.ID, again.Change.Task.ID)
+	require.Equal(t, tc.StatusKilled, again.Change.To)
+
+	code, body := e.apiError(e.readA, "GET", "/api/v1/events?limit=3", nil)
+	require.Equal(t, 400, code)
+	require.Equal(t, "limit", body.Field)
+}
+
+func TestWhoami(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var who api.Whoami
+	e.call(e.readA, "GET", "/api/v1/whoami", nil, 200, &who)
+	require.Equal(t, "ta", who.Tenant)
+	require.Equal(t, tc.RoleReader, who.Role)
+	require.Equal(t, tc.KindNative, who.Kind)
+	require.NotEmpty(t, who.ID)
+	e.call(e.admin, "GET", "/api/v1/whoami", nil, 200, &who)
+	require.Equal(t, tc.RoleAdmin, who.Role)
+	require.Empty(t, who.Tenant)
+	code, _ := e.raw("", "GET", "/api/v1/whoami?access_token="+e.readA, nil)
+	require.Equal(t, 401, code, "the query token is for the event stream only")
+}
+
+func jsonInt(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// FeedConfig tunes a Feed. The zero value is usable.
+type FeedConfig struct {
+	// Poll is how often the feed reads the store for events written by
+	// other replicas; events written in this process wake it at once.
+	Poll time.Duration
+	// GapWait is how long a seq missing below the highest one read is
+	// looked for again: on PostgreSQL a transaction may commit its event
+	// after a later one did. A seq that never shows (a rolled-back insert,
+	// or a transaction longer than this) is given up.
+	GapWait time.Duration
+	// Batch bounds one read of the store.
+	Batch int
+	// MaxQueue bounds the changes waiting for one subscriber; a subscriber
+	// that falls further behind is told to reload.
+	MaxQueue int
+	// MaxBacklog bounds the changes replayed for a Last-Event-ID.
+	MaxBacklog int
+	Logger     *slog.Logger
+}
+
+func (c FeedConfig) withDefaults() FeedConfig {
+	c.Poll = cmp.Or(c.Poll, 250*time.Millisecond)
+	c.GapWait = cmp.Or(c.GapWait, 10*time.Second)
+	c.Batch = cmp.Or(c.Batch, 500)
+	c.MaxQueue = cmp.Or(c.MaxQueue, 1000)
+	c.MaxBacklog = cmp.Or(c.MaxBacklog, 1000)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Feed tails the store's task events, one reader per process whatever the
+// number of subscribers, and hands each change to the subscribers whose
+// filter it passes. It works across replicas because it reads the shared
+// store, not this process's memory.
+type Feed struct {
+	svc *Service
+	cfg FeedConfig
+
+	mu      sync.Mutex
+	watches map[*watch]struct{}
+	cursor  int64 // highest seq read; -1 until known
+	stopped bool
+
+	gaps     map[int64]time.Time // seqs below cursor not read yet, and when first missed
+	cancel   context.CancelFunc
+	done     sync.WaitGroup
+	stopOnce sync.Once
+}
+
+var _ tc.TaskWatcher = (*Feed)(nil)
+
+// NewFeed returns the event feed of svc; Start runs it.
+func (s *Service) NewFeed(cfg FeedConfig) *Feed {
+	return &Feed{svc: s, cfg: cfg.withDefaults(), watches: map[*watch]struct{}{}, cursor: -1, gaps: map[int64]time.Time{}}
+}
+
+// Start reads the feed from the current end of the history until Stop or
+// ctx ends.
+func (f *Feed) Start(ctx context.Context) {
+	ctx, f.cancel = context.WithCancel(ctx)
+	f.done.Add(1)
+	go func() {
+		defer f.done.Done()
+		f.run(ctx)
+	}()
+}
+
+// Stop ends the feed and every watch: their subscribers are told the feed
+// stopped, so event streams end and the server can shut down. It may be
+// called more than once.
+func (f *Feed) Stop() {
+	f.stopOnce.Do(f.stop)
+}
+
+func (f *Feed) stop() {
+	if f.cancel != nil {
+		f.cancel()
+	}
+	f.done.Wait()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stopped = true
+	for w := range f.watches {
+		w.fail(tc.Errorf(tc.EUNAVAILABLE, "the event feed stopped"))
+	}
+}
+
+func (f *Feed) run(ctx context.Context) {
+	ticker := time.NewTicker(f.cfg.Poll)
+	defer ticker.Stop()
+	for {
+		wake := f.svc.changed.wait() // before the read, so no broadcast is missed
+		if err := f.poll(ctx); err != nil && ctx.Err() == nil {
+			f.cfg.Logger.Warn("event feed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// poll reads the events after the cursor, and those of the gaps still
+// awaited, and delivers the ones not delivered before.
+func (f *Feed) poll(ctx context.Context) error {
+	f.mu.Lock()
+	cursor := f.cursor
+	f.mu.Unlock()
+	if cursor < 0 {
+		seq, err := f.svc.store.EventSeq(ctx)
+		if err != nil {
+			return err
+		}
+		f.setCursor(seq)
+		return nil
+	}
+	from := cursor
+	for g := range f.gaps {
+		from = min(from, g-1)
+	}
+	now := time.Now()
+	for {
+		events, err := f.svc.store.EventsAfter(ctx, from, f.cfg.Batch)
+		if err != nil {
+			return err
+		}
+		var fresh []*tc.Event
+		for _, e := range events {
+			if _, gap := f.gaps[e.Seq]; gap || e.Seq > cursor {
+				delete(f.gaps, e.Seq)
+				fresh = append(fresh, e)
+			}
+			for s := cursor + 1; s < e.Seq && len(f.gaps) < 10*f.cfg.Batch; s++ {
+				f.gaps[s] = now
+			}
+			cursor = max(cursor, e.Seq)
+		}
+		changes, err := f.changes(ctx, fresh)
+		if err != nil {
+			return err
+		}
+		f.deliver(changes, cursor)
+		if len(events) < f.cfg.Batch {
+			break
+		}
+		from = events[len(events)-1].Seq
+	}
+	for s, missed := range f.gaps {
+		if now.Sub(missed) > f.cfg.GapWait {
+			delete(f.gaps, s)
+		}
+	}
+	return nil
+}
+
+func (f *Feed) setCursor(seq int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cursor = seq
+}
+
+// changes pairs events with their tasks, read once per task; events of
+// tasks deleted since are dropped.
+func (f *Feed) changes(ctx context.Context, events []*tc.Event) ([]*tc.TaskChange, error) {
+	tasks := map[int64]*tc.Task{}
+	var out []*tc.TaskChange
+	for _, e := range events {
+		t, ok := tasks[e.TaskID]
+		if !ok {
+			var err error
+			t, err = f.svc.store.TaskGet(ctx, e.Tenant, e.TaskID)
+			if err != nil && tc.ErrorCode(err) != tc.ENOTFOUND {
+				return nil, err
+			}
+			tasks[e.TaskID] = t
+		}
+		if t != nil {
+			out = append(out, &tc.TaskChange{Event: e, Task: t})
+		}
+	}
+	return out, nil
+}
+
+func (f *Feed) deliver(changes []*tc.TaskChange, cursor int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cursor = cursor
+	for w := range f.watches {
+		w.push(changes)
+	}
+}
+
+// WatchTasks subscribes to the changes p selects, replaying first those
+// after p.AfterSeq that the feed has already read.
+func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch, error) {
+	if p.Filter.Tenant == "" {
+		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
+	}
+	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, ready: make(chan struct{}, 1)}
+	f.mu.Lock()
+	if f.stopped {
+		f.mu.Unlock()
+		return nil, tc.Errorf(tc.EUNAVAILABLE, "the event feed stopped")
+	}
+	f.watches[w] = struct{}{}
+	cursor := f.cursor
+	f.mu.Unlock()
+	stop := context.AfterFunc(ctx, w.Close)
+	w.stopCtx = stop
+	if p.AfterSeq > 0 && p.AfterSeq < cursor {
+		if err := f.replay(ctx, w, p.AfterSeq, cursor); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// replay queues the stored changes in (after, upto] ahead of the live ones.
+func (f *Feed) replay(ctx context.Context, w *watch, after, upto int64) error {
+	events, err := f.svc.store.EventsAfter(ctx, after, f.cfg.MaxBacklog+1)
+	if err != nil {
+		return err
+	}
+	var old []*tc.Event
+	for _, e := range events {
+		if e.Seq <= upto {
+			old = append(old, e)
+		}
+	}
+	if len(old) > f.cfg.MaxBacklog {
+		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
+		return nil
+	}
+	changes, err := f.changes(ctx, old)
+	if err != nil {
+		return err
+	}
+	w.prepend(changes)
+	return nil
+}
+
+func (f *Feed) remove(w *watch) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.watches, w)
+}
