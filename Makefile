@@ -19,3 +19,8 @@ lint: ## vet and formatting
 
 build: ## build bin/taskcenter
 	$(GO) build -o bin/taskcenter ./cmd/taskcenter
+
+bench: ## short benchmarks on SQLite (full runs and figures: docs/BENCHMARKS.md); BENCHFLAGS=--store postgres://...
+	$(GO) run ./cmd/taskcenter bench engine --duration 5s $(BENCHFLAGS)
+	$(GO) run ./cmd/taskcenter bench engine --tasks 2000 $(BENCHFLAGS)
+	$(GO) run ./cmd/taskcenter bench query --tasks 100000 --duration 1s $(BENCHFLAGS)
