@@ -31,3 +31,8 @@ build: ## build bin/taskcenter
 
 screenshots: ## rewrite docs/console-*.png from the console's browser test (needs chromium)
 	TASKCENTER_SCREENSHOTS=1 $(GO) test -count=1 -run TestConsoleInBrowser ./cmd/taskcenter
+
+bench: ## short benchmarks on SQLite (full runs and figures: docs/BENCHMARKS.md); BENCHFLAGS=--store postgres://...
+	$(GO) run ./cmd/taskcenter bench engine --duration 5s $(BENCHFLAGS)
+	$(GO) run ./cmd/taskcenter bench engine --tasks 2000 $(BENCHFLAGS)
+	$(GO) run ./cmd/taskcenter bench query --tasks 100000 --duration 1s $(BENCHFLAGS)

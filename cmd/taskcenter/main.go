@@ -31,6 +31,7 @@ Usage:
   taskcenter tasks cancel|pause|resume ID  act on a task
   taskcenter credentials create [flags]    create a credential (its secret is shown once)
   taskcenter call DIALECT ACTION [flags]   a signed call of a vendor API: tencent, qcloud, huawei
+  taskcenter bench engine|query [flags]    measure engine throughput or list latency (docs/BENCHMARKS.md)
 
 Run "taskcenter COMMAND -h" for the flags of a command.
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return credentialsCmd(ctx, rest, stdout, stderr)
 	case "call":
 		return callCmd(ctx, rest, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -1,0 +1,154 @@
+// Package bench measures taskcenter: the engine's throughput with in-process
+// workers, and the latency of the task lists over HTTP at scale. It is run by
+// "taskcenter bench"; its figures are recorded in docs/BENCHMARKS.md.
+package bench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/worker"
+)
+
+// EngineConfig tunes an engine benchmark. With Tasks > 0 it is a burn-down:
+// Tasks are submitted first, then drained by the workers; otherwise it runs
+// for Duration while submitters keep the queue fed.
+type EngineConfig struct {
+	Store       tc.Store
+	Tenant      string        // default "bench"
+	Instances   int           // exclusive tasks are spread over this many instances; default 1000
+	Concurrency int           // handlers of the worker running at once; default 64
+	Workers     int           // workers, each with Concurrency slots; default 1
+	Submitters  int           // goroutines submitting tasks; default 4
+	Duration    time.Duration // continuous mode; default 10s
+	Tasks       int           // burn-down mode when positive
+	Report      time.Duration // between progress lines; default 2s
+	Out         io.Writer
+}
+
+// EngineResult is the outcome of an engine benchmark.
+type EngineResult struct {
+	Submitted, Completed int64
+	Elapsed              time.Duration // of the measured phase
+	PrefillElapsed       time.Duration // burn-down only
+}
+
+// Rate returns completed tasks per second.
+func (r *EngineResult) Rate() float64 { return float64(r.Completed) / r.Elapsed.Seconds() }
+
+// benchType is exclusive, so every task goes through the per-instance queues.
+const benchType = tc.TypeReboot
+
+// RunEngine runs the benchmark and prints progress lines and a summary to cfg.Out.
+func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
+	cfg.Tenant = cmp.Or(cfg.Tenant, "bench")
+	cfg.Instances = cmp.Or(cfg.Instances, 1000)
+	cfg.Concurrency = cmp.Or(cfg.Concurrency, 64)
+	cfg.Workers = cmp.Or(cfg.Workers, 1)
+	cfg.Submitters = cmp.Or(cfg.Submitters, 4)
+	cfg.Duration = cmp.Or(cfg.Duration, 10*time.Second)
+	cfg.Report = cmp.Or(cfg.Report, 2*time.Second)
+	svc := engine.New(cfg.Store, engine.Config{PollInterval: 50 * time.Millisecond})
+	instances, err := putInstances(ctx, svc, cfg.Tenant, cfg.Instances)
+	if err != nil {
+		return nil, err
+	}
+	b := &engineBench{cfg: cfg, svc: svc, instances: instances}
+	if cfg.Tasks > 0 {
+		return b.burnDown(ctx)
+	}
+	return b.continuous(ctx)
+}
+
+type engineBench struct {
+	cfg       EngineConfig
+	svc       *engine.Service
+	instances []string
+	submitted atomic.Int64
+	completed atomic.Int64
+}
+
+func putInstances(ctx context.Context, svc *engine.Service, tenant string, n int) ([]string, error) {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-%06d", i)
+		_, err := svc.PutInstance(ctx, &tc.Instance{ID: ids[i], Tenant: tenant, Name: ids[i], Engine: "mysql",
+			Region: "bench", Status: tc.InstanceNormal})
+		if err != nil {
+			return nil, fmt.Errorf("put instance: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+// submit stores one task on the next instance, round robin.
+func (b *engineBench) submit(ctx context.Context) error {
+	n := b.submitted.Add(1)
+	inst := b.instances[int(n)%len(b.instances)]
+	_, _, err := b.svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
+		InstanceIDs: []string{inst}, Actor: "bench"})
+	if err != nil {
+		b.submitted.Add(-1)
+	}
+	return err
+}
+
+// submitters run n goroutines calling submit while more returns true.
+func (b *engineBench) submitters(ctx context.Context, more func() bool) (wait func() error) {
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range b.cfg.Submitters {
+		wg.Go(func() {
+			for ctx.Err() == nil && more() {
+				if err := b.submit(ctx); err != nil && ctx.Err() == nil {
+					once.Do(func() { first = err })
+					return
+				}
+			}
+		})
+	}
+	return func() error { wg.Wait(); return first }
+}
+
+// startWorkers starts the workers with a no-op handler and returns their stop.
+func (b *engineBench) startWorkers(ctx context.Context) (stop func()) {
+	counted := &countingService{WorkerService: b.svc, completed: &b.completed}
+	var ws []*worker.Worker
+	for i := range b.cfg.Workers {
+		w := worker.New(counted, worker.Config{ID: fmt.Sprintf("bench-%d", i), Tenant: tc.AllTenants,
+			Concurrency: b.cfg.Concurrency, Wait: time.Second})
+		w.Handle(benchType, func(context.Context, *tc.Task, worker.Reporter) (*worker.Result, error) {
+			return &worker.Result{Message: "done"}, nil
+		})
+		w.Start(ctx)
+		ws = append(ws, w)
+	}
+	return func() {
+		for _, w := range ws {
+			w.Stop()
+		}
+	}
+}
+
+// countingService counts successful completions.
+type countingService struct {
+	tc.WorkerService
+	completed *atomic.Int64
+}
+
+// CompleteTask completes the task and counts it.
+func (c *countingService) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.Task, error) {
+	t, err := c.WorkerService.CompleteTask(ctx, p)
+	if err == nil {
+		c.completed.Add(1)
+	}
+	return t, err
+}

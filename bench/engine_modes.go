@@ -1,0 +1,90 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// continuous runs workers for the configured duration while submitters keep
+// a backlog of a few tasks per instance.
+func (b *engineBench) continuous(ctx context.Context) (*EngineResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Duration)
+	defer cancel()
+	backlog := int64(3 * len(b.instances))
+	wait := b.submitters(ctx, func() bool {
+		for b.submitted.Load()-b.completed.Load() >= backlog {
+			if ctx.Err() != nil {
+				return false
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return true
+	})
+	start := time.Now()
+	stop := b.startWorkers(ctx)
+	b.progress(ctx, start)
+	elapsed := time.Since(start)
+	done := b.completed.Load()
+	stop()
+	if err := wait(); err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	res := &EngineResult{Submitted: b.submitted.Load(), Completed: done, Elapsed: elapsed}
+	fmt.Fprintf(b.cfg.Out, "overall: continuous %s: %d tasks completed, %d submitted, %.0f tasks/s\n",
+		elapsed.Round(time.Millisecond), res.Completed, res.Submitted, res.Rate())
+	return res, nil
+}
+
+// burnDown submits every task first, then drains them with the workers.
+func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
+	total := int64(b.cfg.Tasks)
+	start := time.Now()
+	var reserved atomic.Int64
+	wait := b.submitters(ctx, func() bool { return reserved.Add(1) <= total })
+	if err := wait(); err != nil {
+		return nil, fmt.Errorf("prefill: %w", err)
+	}
+	prefill := time.Since(start)
+	fmt.Fprintf(b.cfg.Out, "prefill: %d tasks in %s, %.0f tasks/s\n", b.submitted.Load(),
+		prefill.Round(time.Millisecond), float64(b.submitted.Load())/prefill.Seconds())
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start = time.Now()
+	stop := b.startWorkers(runCtx)
+	go func() {
+		for runCtx.Err() == nil && b.completed.Load() < total {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	b.progress(runCtx, start)
+	elapsed := time.Since(start)
+	stop()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &EngineResult{Submitted: total, Completed: b.completed.Load(), Elapsed: elapsed, PrefillElapsed: prefill}
+	fmt.Fprintf(b.cfg.Out, "overall: burn-down of %d tasks in %s, %.0f tasks/s\n",
+		res.Completed, elapsed.Round(time.Millisecond), res.Rate())
+	return res, nil
+}
+
+// progress prints the rate of completions every Report until ctx ends.
+func (b *engineBench) progress(ctx context.Context, start time.Time) {
+	tick := time.NewTicker(b.cfg.Report)
+	defer tick.Stop()
+	last, lastAt := int64(0), start
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			done := b.completed.Load()
+			fmt.Fprintf(b.cfg.Out, "%6.1fs  %8d done  %7.0f tasks/s\n", now.Sub(start).Seconds(), done,
+				float64(done-last)/now.Sub(lastAt).Seconds())
+			last, lastAt = done, now
+		}
+	}
+}

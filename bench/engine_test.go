@@ -1,0 +1,43 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskcenter/taskcenter/bench"
+	"github.com/taskcenter/taskcenter/sqlite"
+)
+
+func setup(t *testing.T) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(context.Background()))
+	return s
+}
+
+// The benchmark runs and reports a positive rate; no threshold is checked.
+func TestRunEngineContinuous(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: setup(t), Instances: 20,
+		Duration: time.Second, Report: 200 * time.Millisecond, Out: &out})
+	require.NoError(t, err)
+	require.Positive(t, res.Rate(), out.String())
+	require.Contains(t, out.String(), "overall: continuous")
+}
+
+func TestRunEngineBurnDown(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: setup(t), Instances: 20, Tasks: 100, Out: &out})
+	require.NoError(t, err)
+	require.EqualValues(t, 100, res.Completed, out.String())
+	require.Contains(t, out.String(), "overall: burn-down of 100 tasks")
+}

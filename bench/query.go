@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credentials are the tenant's keys the query benchmark signs with.
+type Credentials struct {
+	TencentID, TencentKey string // a tencent credential
+	HuaweiAK, HuaweiSK    string // a huawei-aksk credential
+	Token                 string // a native bearer token
+}
+
+// QueryConfig tunes a query benchmark.
+type QueryConfig struct {
+	Endpoint    string // the server, e.g. http://127.0.0.1:8080
+	Target      Target
+	Creds       Credentials
+	Duration    time.Duration // per shape; default 2s
+	Concurrency int           // requests in flight; default 4
+	Only        string        // run only the shapes whose "dialect/shape" name contains this
+	Pid         int           // the server's process, for its resident memory; 0 for none
+	Out         io.Writer
+}
+
+// Target is what the shapes ask about: a tenant, one of its instances and
+// one of its async request ids, and the end of the 30-day window.
+type Target struct {
+	Tenant, InstanceID, RequestID string
+	End                           time.Time
+}
+
+// ShapeResult is what one shape measured.
+type ShapeResult struct {
+	Name     string
+	Total    int // the exact total the answers carried
+	Requests int
+	P50, P99 time.Duration
+	Rate     float64 // requests per second
+}
+
+// RunQuery runs every shape in turn and prints one line each, then the
+// server's resident memory.
+func RunQuery(ctx context.Context, cfg QueryConfig) ([]ShapeResult, error) {
+	cfg.Duration = cmp.Or(cfg.Duration, 2*time.Second)
+	cfg.Concurrency = cmp.Or(cfg.Concurrency, 4)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}, Timeout: time.Minute}
+	fmt.Fprintf(cfg.Out, "%-28s %10s %8s %9s %9s %10s\n", "shape", "total", "requests", "p50", "p99", "req/s")
+	var results []ShapeResult
+	for _, s := range shapes(&cfg) {
+		if cfg.Only != "" && !strings.Contains(s.name, cfg.Only) {
+			continue
+		}
+		r, err := runShape(ctx, client, &cfg, s)
+		if err != nil {
+			return results, fmt.Errorf("%s: %w", s.name, err)
+		}
+		fmt.Fprintf(cfg.Out, "%-28s %10d %8d %9s %9s %10.0f\n", r.Name, r.Total, r.Requests,
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Rate)
+		results = append(results, *r)
+	}
+	if cfg.Pid > 0 {
+		rss, err := ResidentMemory(cfg.Pid)
+		if err != nil {
+			return results, err
+		}
+		fmt.Fprintf(cfg.Out, "server resident memory (VmRSS of pid %d): %d MiB\n", cfg.Pid, rss>>20)
+	}
+	return results, nil
+}
+
+// shape is one filter shape through one dialect: a request maker and the
+// reader of the exact total in its answer.
+type shape struct {
+	name  string
+	req   func(ctx context.Context) (*http.Request, error)
+	total func(body []byte) (int, error)
+}
+
+func runShape(ctx context.Context, client *http.Client, cfg *QueryConfig, s shape) (*ShapeResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deadline := time.Now().Add(cfg.Duration)
+	var mu sync.Mutex
+	var lat []time.Duration
+	var first error
+	total := -1
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cfg.Concurrency {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t0 := time.Now()
+				n, err := do(ctx, client, s)
+				d := time.Since(t0)
+				mu.Lock()
+				switch {
+				case err != nil && first == nil:
+					first = err
+					cancel()
+				case err == nil:
+					lat = append(lat, d)
+					total = n
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if first != nil {
+		return nil, first
+	}
+	slices.Sort(lat)
+	return &ShapeResult{Name: s.name, Total: total, Requests: len(lat), P50: quantile(lat, 0.50),
+		P99: quantile(lat, 0.99), Rate: float64(len(lat)) / elapsed.Seconds()}, nil
+}
+
+func do(ctx context.Context, client *http.Client, s shape) (int, error) {
+	req, err := s.req(ctx)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
+	}
+	return s.total(body)
+}
+
+// quantile returns the q-quantile of sorted durations.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+// ResidentMemory returns the VmRSS of a process, in bytes, from /proc.
+func ResidentMemory(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+// jsonTotal reads an integer at a path of keys in a JSON answer.
+func jsonTotal(body []byte, path ...string) (int, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return 0, fmt.Errorf("answer is not JSON: %w", err)
+	}
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return 0, fmt.Errorf("no %s in %.200s", strings.Join(path, "."), body)
+		}
+		v = m[k]
+	}
+	n, ok := v.(float64)
+	if !ok {
+		return 0, fmt.Errorf("no %s in %.200s", strings.Join(path, "."), body)
+	}
+	return int(n), nil
+}
