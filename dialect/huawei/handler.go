@@ -29,7 +29,7 @@ type handler struct {
 // NewHandler returns the Huawei dialect over svc. Mount it on "/v3/" and
 // "/v3.1/": it answers every path below them, unknown ones with 404 APIG.0101.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
-	return &handler{svc: svc, opts: opts.withDefaults()}
+	return &handler{svc: svc, opts: opts.WithDefaults()}
 }
 
 // ServeHTTP implements http.Handler.

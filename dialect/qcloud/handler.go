@@ -38,7 +38,7 @@ type action func(ctx context.Context, cred *tc.Credential, p url.Values) (any, e
 
 // NewHandler returns the API 2.0 handler over svc, to mount on /v2/index.php.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
-	h := &Handler{svc: svc, opts: opts.withDefaults(), nonces: newNonceCache(nonceCapacity)}
+	h := &Handler{svc: svc, opts: opts.WithDefaults(), nonces: newNonceCache(nonceCapacity)}
 	h.actions = map[string]action{"GetCdbRollbackJob": h.getCdbRollbackJob}
 	return h
 }

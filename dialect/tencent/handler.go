@@ -47,7 +47,7 @@ type action func(ctx context.Context, cred *tc.Credential, c *call) (any, error)
 
 // NewHandler returns the API 3.0 endpoint over svc. Mount it on "/" only.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, opts: opts.withDefaults()}
+	h := &handler{svc: svc, opts: opts.WithDefaults()}
 	h.actions = map[string]action{"DescribeTasks": h.describeTasks}
 	return h
 }
