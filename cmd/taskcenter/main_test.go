@@ -57,8 +57,27 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string
+	stdout *logLines // the JSON log
 	stderr *fileOutput
 	done   chan error
+}
+
+// logLines keeps the lines a process wrote, while the test reads them.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
 }
 
 // fileOutput is a process's output written straight to a file: what the
@@ -88,13 +107,15 @@ func startArgs(t *testing.T, bin, dir string, args []string, env ...string) *pro
 	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
 	require.NoError(t, err)
 	t.Cleanup(func() { errFile.Close() })
-	p := &proc{cmd: cmd, stderr: &fileOutput{errFile}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stdout: &logLines{}, stderr: &fileOutput{errFile}, done: make(chan error, 1)}
 	cmd.Stderr = errFile
 	require.NoError(t, cmd.Start())
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
+			p.stdout.add(sc.Text())
 			var rec map[string]any
 			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "taskcenter listening" {
 				addrc <- rec["addr"].(string)
