@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +47,7 @@ func TestOverload(t *testing.T) {
 		return cred
 	}
 	ten, hw := key(tc.KindTencent), key(tc.KindHuaweiAKSK)
+	rssBefore := residentKiB(t, p.cmd.Process.Pid)
 
 	dialects := []struct {
 		name    string
@@ -113,7 +118,25 @@ func TestOverload(t *testing.T) {
 		require.GreaterOrEqual(t, served, overloadRate*seconds/2, d.name)
 		require.Positive(t, limited, d.name)
 	}
+	rssAfter := residentKiB(t, p.cmd.Process.Pid)
+	t.Logf("server resident memory: %d KiB before the load, %d KiB after", rssBefore, rssAfter)
+	require.Less(t, rssAfter, rssBefore+64<<10, "memory did not grow without limit")
 	p.stop(t)
+}
+
+// residentKiB reads a process's resident memory from /proc.
+func residentKiB(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			require.NoError(t, err)
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
 }
 
 func tencentCode(body []byte) string {
