@@ -21,8 +21,13 @@ func (h *Handler) createCredential(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	if body.Role == tc.RoleAdmin && caller.Role != tc.RoleAdmin {
-		return tc.Errorf(tc.EFORBIDDEN, "only an admin can create an admin credential")
+	role := body.Role
+	if role == "" {
+		role = tc.RoleReader
+	}
+	// A worker reports results, which an operator cannot; an admin does all.
+	if role.Valid() && !caller.Role.Can(role) {
+		return tc.Errorf(tc.EFORBIDDEN, "a %s token cannot create a %s credential", caller.Role, role)
 	}
 	cred, secret, err := h.svc.CreateCredential(r.Context(), &tc.CreateCredentialParams{
 		Tenant: tenant, Kind: body.Kind, Role: body.Role,

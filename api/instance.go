@@ -47,7 +47,7 @@ func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tenant, err := tenantOf(r, q.get("tenant"), false)
+	tenant, err := tenantOf(r, q.get("tenant"), true)
 	if err != nil {
 		return err
 	}

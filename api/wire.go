@@ -207,6 +207,12 @@ func FromTask(t *tc.Task) Task {
 	for _, a := range t.AttachInfo {
 		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
 	}
+	if w.InstanceIDs == nil {
+		w.InstanceIDs = []string{}
+	}
+	if len(w.Context) == 0 {
+		w.Context = json.RawMessage(`{}`)
+	}
 	return w
 }
 

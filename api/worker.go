@@ -26,7 +26,10 @@ func (h *Handler) claimTasks(w http.ResponseWriter, r *http.Request) error {
 	if max == 0 {
 		max = 1
 	}
-	tasks, err := h.svc.ClaimTasks(r.Context(), &tc.ClaimParams{Tenant: tenant, WorkerID: body.WorkerID,
+	if err := checkWorkerID(body.WorkerID); err != nil {
+		return err
+	}
+	tasks, err := h.svc.ClaimTasks(r.Context(), &tc.ClaimParams{Tenant: tenant, WorkerID: leaseOwner(r, body.WorkerID),
 		Types: body.Types, Max: max, Wait: time.Duration(body.WaitSeconds) * time.Second})
 	if err != nil {
 		return err
@@ -104,8 +107,22 @@ func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, work
 	if err := decode(w, r, body); err != nil {
 		return tc.TaskLease{}, err
 	}
-	if *worker == "" {
-		return tc.TaskLease{}, tc.Invalidf("worker_id", "worker_id is required")
+	if err := checkWorkerID(*worker); err != nil {
+		return tc.TaskLease{}, err
 	}
-	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: *worker}, nil
+	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: leaseOwner(r, *worker)}, nil
+}
+
+func checkWorkerID(id string) error {
+	if id == "" || len(id) > 100 {
+		return tc.Invalidf("worker_id", "worker_id must be 1 to 100 bytes")
+	}
+	return nil
+}
+
+// leaseOwner binds a remote worker's id to its credential: a lease taken
+// with one token can be reported on only with the same token, whatever
+// worker_id another caller of the tenant sends.
+func leaseOwner(r *http.Request, workerID string) string {
+	return tc.CredentialFrom(r.Context()).ID + "/" + workerID
 }

@@ -50,8 +50,9 @@ func TestRemoteWorker(t *testing.T) {
 	for _, ev := range events.Events {
 		progress = append(progress, fmt.Sprintf("%s>%s %d %s", ev.From, ev.To, ev.Progress, ev.Actor))
 	}
-	require.Contains(t, progress, "RUNNING>RUNNING 60 agent-1")
-	require.Equal(t, "RUNNING>SUCCEED 100 agent-1", progress[len(progress)-1])
+	// The lease owner is the worker's id bound to its token.
+	require.Contains(t, progress, "RUNNING>RUNNING 60 "+workerTokenID(t, e)+"/agent-1")
+	require.Equal(t, "RUNNING>SUCCEED 100 "+workerTokenID(t, e)+"/agent-1", progress[len(progress)-1])
 }
 
 func TestWorkerEndpoints(t *testing.T) {
@@ -116,4 +117,30 @@ func waitUntil(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// workerTokenID is the credential id of the env's worker token of ta.
+func workerTokenID(t *testing.T, e *env) string {
+	t.Helper()
+	cred, err := e.svc.Authenticate(context.Background(), tc.KindNative, e.workerA)
+	require.NoError(t, err)
+	return cred.ID
+}
+
+// TestWorkerLeaseBoundToToken: another worker token of the same tenant
+// cannot report on a task leased with the first, even with its worker_id.
+func TestWorkerLeaseBoundToToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	var claim api.ClaimResponse
+	e.call(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "host-a"}, 200, &claim)
+	require.Len(t, claim.Tasks, 1)
+	other := e.credential(e.admin, "ta", tc.RoleWorker)
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	e.call(other, "POST", path+"/complete", api.CompleteRequest{WorkerID: "host-a"}, 409, nil)
+	e.call(other, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "host-a", Progress: 5}, 409, nil)
+	e.call(e.workerA, "POST", path+"/complete", api.CompleteRequest{WorkerID: "host-a"}, 200, nil)
+	// And an operator cannot make itself a worker token.
+	e.call(e.opA, "POST", "/api/v1/credentials", api.CreateCredential{Kind: tc.KindNative, Role: tc.RoleWorker}, 403, nil)
 }

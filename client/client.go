@@ -31,7 +31,8 @@ func New(endpoint, token string) *Client {
 	return &Client{
 		endpoint: strings.TrimRight(endpoint, "/"),
 		token:    token,
-		http:     &http.Client{Timeout: 60 * time.Second},
+		// Longer than the longest claim a worker may wait for (60 s).
+		http: &http.Client{Timeout: 90 * time.Second},
 	}
 }
 

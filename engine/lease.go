@@ -49,6 +49,9 @@ func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hea
 	if p.Progress < 0 || p.Progress > 100 {
 		return nil, tc.Invalidf("progress", "progress must be between 0 and 100")
 	}
+	if err := validateMessage(p.Message); err != nil {
+		return nil, err
+	}
 	var res tc.HeartbeatResult
 	now := s.now()
 	_, err := s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
@@ -84,6 +87,9 @@ func (s *Service) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.T
 	if err := validateAttach(p.AttachInfo); err != nil {
 		return nil, err
 	}
+	if err := validateMessage(p.Message); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	return s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
 		if err := holds(t, p.WorkerID); err != nil {
@@ -98,6 +104,9 @@ func (s *Service) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.T
 // error is retryable, the task is ready again after an exponential backoff
 // with jitter; otherwise it is FAILED with the code and message.
 func (s *Service) FailTask(ctx context.Context, p *tc.FailParams) (*tc.Task, error) {
+	if err := validateMessage(p.Message); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	return s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
 		if err := holds(t, p.WorkerID); err != nil {
@@ -164,6 +173,16 @@ func (s *Service) leased(ctx context.Context, l *tc.TaskLease, note string, now 
 func holds(t *tc.Task, worker string) error {
 	if t.Status != tc.StatusRunning || t.LeaseOwner != worker {
 		return tc.Errorf(tc.ECONFLICT, "task %d is %s and not leased to worker %q", t.ID, t.Status, worker)
+	}
+	return nil
+}
+
+// MaxMessage bounds the message a worker reports with a task.
+const MaxMessage = 4096
+
+func validateMessage(m string) error {
+	if len(m) > MaxMessage {
+		return tc.Invalidf("message", "message must be at most %d bytes", MaxMessage)
 	}
 	return nil
 }

@@ -164,6 +164,8 @@ func bootstrapAdmin(ctx context.Context, svc *engine.Service, cfg *Config, stder
 		return fmt.Errorf("data directory: %w", err)
 	}
 	path := filepath.Join(cfg.DataDir, "admin-token")
+	// Shown first: should the file fail, the token is not lost.
+	fmt.Fprintf(stderr, "Created the admin token (shown once, also in %s):\n  %s\n", path, token)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("write admin token: %w", err)
@@ -172,7 +174,6 @@ func bootstrapAdmin(ctx context.Context, svc *engine.Service, cfg *Config, stder
 	if err := errors.Join(err, f.Chmod(0o600), f.Close()); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}
-	fmt.Fprintf(stderr, "Created the admin token (shown once, also in %s):\n  %s\n", path, token)
 	return nil
 }
 

@@ -123,7 +123,8 @@ function connectStream() {
   const p = withTenant({ access_token: state.token });
   const es = new EventSource("/api/v1/events?" + p);
   es.addEventListener("task", (m) => state.onChange && state.onChange(JSON.parse(m.data)));
-  es.addEventListener("reset", () => { es.close(); route(); });
+  // Too far behind to replay: reload the page's data and follow anew.
+  es.addEventListener("reset", () => { es.close(); route(); connectStream(); });
   es.onopen = () => document.body.classList.add("connected");
   es.onerror = () => document.body.classList.remove("connected");
   state.stream = es;
