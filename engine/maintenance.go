@@ -132,13 +132,15 @@ func (s *Service) RescueExpired(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, ref := range refs {
 		_, err := s.store.TaskUpdate(ctx, &tc.TaskUpdateParams{Tenant: ref.Tenant, ID: ref.ID, Actor: tc.ActorEngine, Now: now,
 			Update: func(t *tc.Task) error { return s.rescue(t, now) }})
 		switch {
 		case errors.Is(err, errStop):
 		case err != nil:
-			return n, err
+			// One task that cannot be rescued must not hold back the others.
+			errs = append(errs, fmt.Errorf("task %d: %w", ref.ID, err))
 		default:
 			n++
 		}
@@ -146,7 +148,7 @@ func (s *Service) RescueExpired(ctx context.Context) (int, error) {
 	if n > 0 {
 		s.ready.broadcast()
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // rescue fails the current attempt of an expired task; errStop when it was

@@ -129,7 +129,14 @@ func promoteExclusive(ctx context.Context, tx pgx.Tx, d dueTask, now time.Time) 
 	if err != nil || t.Status != taskcenter.StatusWaiting {
 		return nil, ignoreNotFound(err)
 	}
-	_, promoted, err := replan(ctx, tx, t, now, 0, locked)
+	after, promoted, err := replan(ctx, tx, t, now, 0, locked)
+	if err != nil || after.Status != taskcenter.StatusWaiting {
+		return promoted, err
+	}
+	// Its time has come but its instances are held: it stays queued, and the
+	// replan of their release starts it. Without its RunAfter it is not
+	// picked here again, where a thousand such tasks would hide the rest.
+	_, err = tx.Exec(ctx, `UPDATE tasks SET run_after = NULL WHERE id = $1`, t.ID)
 	return promoted, err
 }
 

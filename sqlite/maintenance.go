@@ -29,8 +29,16 @@ func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) 
 			if err != nil {
 				return err
 			}
-			if after.Status == tc.StatusInitial {
+			switch after.Status {
+			case tc.StatusInitial:
 				n++
+			case tc.StatusWaiting:
+				// Due but its instances are held: it stays queued, and the
+				// replan of their release starts it. Without its RunAfter it
+				// is not picked here again, where many would hide the rest.
+				if _, err := tx.ExecContext(ctx, `UPDATE tasks SET run_after = 0 WHERE id = ?`, t.ID); err != nil {
+					return dbError("promote due tasks", err)
+				}
 			}
 		}
 		return nil

@@ -226,6 +226,13 @@ func init() {
 		require.Equal(t, tc.StatusInitial, f.status(t, "ta", holder.ID))
 		require.Equal(t, tc.StatusWaiting, f.status(t, "ta", blocked.ID), "its instance is held")
 		require.Equal(t, tc.StatusInitial, f.status(t, "ta", free.ID))
+		// Due but blocked, it is no longer picked as due: it waits in the
+		// queue, and the holder's end starts it.
+		got, err := f.store.TaskGet(f.ctx, "ta", blocked.ID)
+		require.NoError(t, err)
+		require.True(t, got.RunAfter.IsZero(), "run_after cleared: %v", got.RunAfter)
+		f.transition(t, "ta", holder.ID, tc.StatusKilled)
+		require.Equal(t, tc.StatusInitial, f.status(t, "ta", blocked.ID))
 	})
 
 	register("TaskExpired", func(t *testing.T, open OpenFunc) {

@@ -62,7 +62,9 @@ func (w *Worker) settle(lease tc.TaskLease, cause error, result *Result, err err
 	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused), errors.Is(cause, errLeaseLost):
 		w.cfg.Logger.Info("task stopped", "task", lease.ID, "cause", cause)
 		return
-	case errors.Is(cause, errStopped):
+	case errors.Is(cause, errStopped) && err != nil:
+		// Interrupted by the stop: another worker runs it again. A handler
+		// that finished anyway is reported below like any other.
 		_, rerr = w.svc.ReleaseTask(ctx, &lease)
 	case err == nil:
 		if result == nil {
