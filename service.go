@@ -65,6 +65,10 @@ type TaskLease struct {
 	Tenant   string // AllTenants for in-process workers
 	ID       int64
 	WorkerID string
+	// Attempt is the task's Attempts when it was claimed. When set, a report
+	// of an earlier attempt (the same worker claimed the task again after a
+	// rescue) is refused rather than settling the attempt now running.
+	Attempt int
 }
 
 // ClaimParams are the inputs of WorkerService.ClaimTasks.

@@ -152,6 +152,7 @@ type ClaimResponse struct {
 // HeartbeatRequest is the body of POST /api/v1/tasks/{id}/heartbeat.
 type HeartbeatRequest struct {
 	WorkerID string `json:"worker_id"`
+	Attempt  int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
 	Progress int    `json:"progress"`
 	Message  string `json:"message,omitempty"`
 }
@@ -165,6 +166,7 @@ type HeartbeatResponse struct {
 // CompleteRequest is the body of POST /api/v1/tasks/{id}/complete.
 type CompleteRequest struct {
 	WorkerID   string   `json:"worker_id"`
+	Attempt    int      `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
 	Code       int      `json:"code,omitempty"`
 	Message    string   `json:"message,omitempty"`
 	AttachInfo []Attach `json:"attach_info,omitempty"`
@@ -173,6 +175,7 @@ type CompleteRequest struct {
 // FailRequest is the body of POST /api/v1/tasks/{id}/fail.
 type FailRequest struct {
 	WorkerID  string `json:"worker_id"`
+	Attempt   int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
 	Code      int    `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`
@@ -181,6 +184,7 @@ type FailRequest struct {
 // ReleaseRequest is the body of POST /api/v1/tasks/{id}/release.
 type ReleaseRequest struct {
 	WorkerID string `json:"worker_id"`
+	Attempt  int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
 }
 
 // ErrorBody is the answer of every failed call.

@@ -43,7 +43,7 @@ func (h *Handler) claimTasks(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	var body HeartbeatRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {
 	var body CompleteRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) failTask(w http.ResponseWriter, r *http.Request) error {
 	var body FailRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h *Handler) failTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) releaseTask(w http.ResponseWriter, r *http.Request) error {
 	var body ReleaseRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (h *Handler) releaseTask(w http.ResponseWriter, r *http.Request) error {
 }
 
 // leaseOf decodes a worker's body and names the task it acts on.
-func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, worker *string) (tc.TaskLease, error) {
+func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, worker *string, attempt *int) (tc.TaskLease, error) {
 	tenant, id, err := taskRef(r)
 	if err != nil {
 		return tc.TaskLease{}, err
@@ -110,7 +110,10 @@ func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, work
 	if err := checkWorkerID(*worker); err != nil {
 		return tc.TaskLease{}, err
 	}
-	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: leaseOwner(r, *worker)}, nil
+	if *attempt < 0 {
+		return tc.TaskLease{}, tc.Invalidf("attempt", "attempt must not be negative")
+	}
+	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: leaseOwner(r, *worker), Attempt: *attempt}, nil
 }
 
 func checkWorkerID(id string) error {

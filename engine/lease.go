@@ -63,7 +63,7 @@ func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hea
 			res.PauseRequested = true
 			return errStop
 		}
-		if err := holds(t, p.WorkerID); err != nil {
+		if err := holds(t, &p.TaskLease); err != nil {
 			return err
 		}
 		t.LeaseExpiresAt = now.Add(s.cfg.Lease)
@@ -92,7 +92,7 @@ func (s *Service) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.T
 	}
 	now := s.now()
 	return s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
-		if err := holds(t, p.WorkerID); err != nil {
+		if err := holds(t, &p.TaskLease); err != nil {
 			return err
 		}
 		t.Code, t.Message, t.AttachInfo = p.Code, p.Message, p.AttachInfo
@@ -109,7 +109,7 @@ func (s *Service) FailTask(ctx context.Context, p *tc.FailParams) (*tc.Task, err
 	}
 	now := s.now()
 	return s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
-		if err := holds(t, p.WorkerID); err != nil {
+		if err := holds(t, &p.TaskLease); err != nil {
 			return err
 		}
 		return s.fail(t, now, p.Code, p.Message, p.Retryable)
@@ -145,7 +145,7 @@ func (s *Service) backoff(attempts int) time.Duration {
 func (s *Service) ReleaseTask(ctx context.Context, p *tc.TaskLease) (*tc.Task, error) {
 	now := s.now()
 	return s.leased(ctx, p, "released by its worker", now, func(t *tc.Task) error {
-		if err := holds(t, p.WorkerID); err != nil {
+		if err := holds(t, p); err != nil {
 			return err
 		}
 		t.Attempts--
@@ -170,9 +170,12 @@ func (s *Service) leased(ctx context.Context, l *tc.TaskLease, note string, now 
 }
 
 // holds refuses a worker that no longer holds the task's lease.
-func holds(t *tc.Task, worker string) error {
-	if t.Status != tc.StatusRunning || t.LeaseOwner != worker {
-		return tc.Errorf(tc.ECONFLICT, "task %d is %s and not leased to worker %q", t.ID, t.Status, worker)
+func holds(t *tc.Task, l *tc.TaskLease) error {
+	if t.Status != tc.StatusRunning || t.LeaseOwner != l.WorkerID {
+		return tc.Errorf(tc.ECONFLICT, "task %d is %s and not leased to worker %q", t.ID, t.Status, l.WorkerID)
+	}
+	if l.Attempt != 0 && l.Attempt != t.Attempts {
+		return tc.Errorf(tc.ECONFLICT, "task %d is at attempt %d, not %d", t.ID, t.Attempts, l.Attempt)
 	}
 	return nil
 }

@@ -329,3 +329,36 @@ func TestWorkerStopReleases(t *testing.T) {
 		require.Zero(t, got.Attempts, "a released attempt does not count")
 	})
 }
+
+// TestLeaseAttempt: a worker that claims a task again after a rescue cannot
+// settle the new attempt with a late report of the old one.
+func TestLeaseAttempt(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		e := setup(t, open(t), engine.Config{RetryBase: time.Millisecond})
+		task := e.submit(t, "Noop", []string{"i0"}, func(p *tc.SubmitTaskParams) { p.MaxAttempts = 3 })
+		claim := func() *tc.Task {
+			var got []*tc.Task
+			waitFor(t, "a claim", func() bool {
+				var err error
+				got, err = e.svc.ClaimTasks(e.ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "w", Max: 1})
+				require.NoError(t, err)
+				return len(got) == 1
+			})
+			return got[0]
+		}
+		first := claim()
+		old := tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "w", Attempt: first.Attempts}
+		_, err := e.svc.FailTask(e.ctx, &tc.FailParams{TaskLease: old, Message: "lost", Retryable: true})
+		require.NoError(t, err)
+		second := claim()
+		require.Equal(t, 2, second.Attempts)
+		_, err = e.svc.CompleteTask(e.ctx, &tc.CompleteParams{TaskLease: old})
+		require.Equal(t, tc.ECONFLICT, tc.ErrorCode(err), "the old attempt's report is refused")
+		_, err = e.svc.Heartbeat(e.ctx, &tc.HeartbeatParams{TaskLease: old, Progress: 10})
+		require.Equal(t, tc.ECONFLICT, tc.ErrorCode(err))
+		now := tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "w", Attempt: second.Attempts}
+		done, err := e.svc.CompleteTask(e.ctx, &tc.CompleteParams{TaskLease: now})
+		require.NoError(t, err)
+		require.Equal(t, tc.StatusSucceed, done.Status)
+	})
+}
