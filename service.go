@@ -91,6 +91,9 @@ type HeartbeatParams struct {
 type HeartbeatResult struct {
 	CancelRequested bool // the task was canceled: stop and report nothing
 	PauseRequested  bool // the task was paused: stop and report nothing
+	// LeaseExpiresAt is when the extended lease ends. A worker that cannot
+	// renew it by then must stop: the task will be rescued and run again.
+	LeaseExpiresAt time.Time
 }
 
 // CompleteParams are the inputs of WorkerService.CompleteTask.

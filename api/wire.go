@@ -28,6 +28,7 @@ type Task struct {
 	MaxAttempts    int             `json:"max_attempts"`
 	RunAfter       *time.Time      `json:"run_after"`
 	TimeoutSeconds int64           `json:"timeout_seconds"`
+	LeaseExpiresAt *time.Time      `json:"lease_expires_at,omitempty"` // while RUNNING
 }
 
 // Attach is one key/value pair of a task's extra information.
@@ -159,8 +160,9 @@ type HeartbeatRequest struct {
 
 // HeartbeatResponse tells the worker whether to stop.
 type HeartbeatResponse struct {
-	CancelRequested bool `json:"cancel_requested"`
-	PauseRequested  bool `json:"pause_requested"`
+	CancelRequested bool       `json:"cancel_requested"`
+	PauseRequested  bool       `json:"pause_requested"`
+	LeaseExpiresAt  *time.Time `json:"lease_expires_at,omitempty"`
 }
 
 // CompleteRequest is the body of POST /api/v1/tasks/{id}/complete.
@@ -207,6 +209,7 @@ func FromTask(t *tc.Task) Task {
 		CreatedAt: t.CreatedAt, StartedAt: optTime(t.StartedAt), EndedAt: optTime(t.EndedAt),
 		UpdatedAt: t.UpdatedAt, Context: t.Context, AttachInfo: []Attach{}, Attempts: t.Attempts,
 		MaxAttempts: t.MaxAttempts, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
+		LeaseExpiresAt: optTime(t.LeaseExpiresAt),
 	}
 	for _, a := range t.AttachInfo {
 		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
@@ -231,7 +234,7 @@ func ToTask(w *Task) *tc.Task {
 	for _, p := range []struct {
 		src *time.Time
 		dst *time.Time
-	}{{w.StartedAt, &t.StartedAt}, {w.EndedAt, &t.EndedAt}, {w.RunAfter, &t.RunAfter}} {
+	}{{w.StartedAt, &t.StartedAt}, {w.EndedAt, &t.EndedAt}, {w.RunAfter, &t.RunAfter}, {w.LeaseExpiresAt, &t.LeaseExpiresAt}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}

@@ -51,7 +51,11 @@ func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, HeartbeatResponse{CancelRequested: res.CancelRequested, PauseRequested: res.PauseRequested})
+	out := HeartbeatResponse{CancelRequested: res.CancelRequested, PauseRequested: res.PauseRequested}
+	if !res.LeaseExpiresAt.IsZero() {
+		out.LeaseExpiresAt = &res.LeaseExpiresAt
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {

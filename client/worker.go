@@ -43,7 +43,11 @@ func (c *Client) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hear
 	if err != nil {
 		return nil, err
 	}
-	return &tc.HeartbeatResult{CancelRequested: out.CancelRequested, PauseRequested: out.PauseRequested}, nil
+	res := &tc.HeartbeatResult{CancelRequested: out.CancelRequested, PauseRequested: out.PauseRequested}
+	if out.LeaseExpiresAt != nil {
+		res.LeaseExpiresAt = *out.LeaseExpiresAt
+	}
+	return res, nil
 }
 
 // CompleteTask ends a leased task with success.

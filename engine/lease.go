@@ -67,6 +67,7 @@ func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hea
 			return err
 		}
 		t.LeaseExpiresAt = now.Add(s.cfg.Lease)
+		res.LeaseExpiresAt = t.LeaseExpiresAt
 		t.Progress, t.Message = p.Progress, p.Message
 		return nil
 	})

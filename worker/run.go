@@ -28,7 +28,7 @@ func (w *Worker) run(parent context.Context, t *tc.Task) {
 		ctx, stop = context.WithTimeout(ctx, t.Timeout)
 		defer stop()
 	}
-	hb := &heartbeat{w: w, lease: lease, progress: t.Progress, kick: make(chan struct{}, 1)}
+	hb := &heartbeat{w: w, lease: lease, progress: t.Progress, kick: make(chan struct{}, 1), until: t.LeaseExpiresAt}
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); hb.loop(ctx, cancel) }()
 
@@ -89,6 +89,7 @@ type heartbeat struct {
 	w     *Worker
 	lease tc.TaskLease
 	kick  chan struct{} // a report asks for an early heartbeat
+	until time.Time     // the lease's end as last renewed; zero when unknown
 
 	mu       sync.Mutex
 	progress int
@@ -113,8 +114,18 @@ func (h *heartbeat) loop(ctx context.Context, stop context.CancelCauseFunc) {
 	defer tick.Stop()
 	last := time.Time{}
 	for {
+		// Past the lease's end the server rescues the task and may hand it to
+		// another worker: stop rather than run it twice.
+		var lapse <-chan time.Time
+		if !h.until.IsZero() {
+			lapse = time.After(time.Until(h.until)) // a timer no longer referenced is collected
+		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-lapse:
+			h.w.cfg.Logger.Warn("lease lapsed without a renewal", "task", h.lease.ID)
+			stop(errLeaseLost)
 			return
 		case <-tick.C:
 		case <-h.kick:
@@ -141,6 +152,8 @@ func (h *heartbeat) loop(ctx context.Context, stop context.CancelCauseFunc) {
 		case res.PauseRequested:
 			stop(errPaused)
 			return
+		case !res.LeaseExpiresAt.IsZero():
+			h.until = res.LeaseExpiresAt
 		}
 	}
 }

@@ -1,0 +1,57 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/sqlite"
+	"github.com/taskcenter/taskcenter/worker"
+)
+
+// unreachable is a WorkerService whose heartbeats never get through, as
+// during a network partition; everything else reaches the engine.
+type unreachable struct{ *engine.Service }
+
+func (unreachable) Heartbeat(context.Context, *tc.HeartbeatParams) (*tc.HeartbeatResult, error) {
+	return nil, errors.New("connection refused")
+}
+
+// TestLeaseLapseStopsHandler: a worker that cannot renew its lease stops the
+// handler when the lease ends, since the task is then rescued and may run
+// elsewhere.
+func TestLeaseLapseStopsHandler(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(ctx))
+	t.Cleanup(func() { store.Close() })
+	svc := engine.New(store, engine.Config{Lease: 400 * time.Millisecond})
+	_, err = svc.PutInstance(ctx, &tc.Instance{ID: "i1", Tenant: "ta"})
+	require.NoError(t, err)
+
+	stopped := make(chan error, 1)
+	w := worker.New(unreachable{svc}, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 50 * time.Millisecond, Wait: 100 * time.Millisecond})
+	w.Handle(tc.TypeReboot, func(ctx context.Context, _ *tc.Task, _ worker.Reporter) (*worker.Result, error) {
+		<-ctx.Done()
+		stopped <- context.Cause(ctx)
+		return nil, ctx.Err()
+	})
+	w.Start(ctx)
+	t.Cleanup(w.Stop)
+	_, _, err = svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}})
+	require.NoError(t, err)
+	select {
+	case cause := <-stopped:
+		require.ErrorContains(t, cause, "lease lost")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the handler ran on past its lease")
+	}
+}
