@@ -30,7 +30,8 @@ type Store interface {
 	// TaskList returns one page of tasks, newest first, and the exact total.
 	TaskList(ctx context.Context, f *TaskFilter) (*TaskPage, error)
 	// TaskUpdate loads a task, applies fn and saves the result in one
-	// transaction. A change of status, progress or message appends an event.
+	// transaction. A change of status, progress or message, or a Note,
+	// appends an event.
 	// When an exclusive task changes status, the queues of its instances are
 	// replanned in the same transaction (PlanPromotions), atomically with
 	// respect to every other writer, also in other processes.

@@ -29,6 +29,10 @@ type Task struct {
 	RunAfter       *time.Time      `json:"run_after"`
 	TimeoutSeconds int64           `json:"timeout_seconds"`
 	LeaseExpiresAt *time.Time      `json:"lease_expires_at,omitempty"` // while RUNNING
+	// A running task asked to stop: it becomes KILLED or PAUSED once its
+	// worker has stopped.
+	CancelRequested bool `json:"cancel_requested"`
+	PauseRequested  bool `json:"pause_requested"`
 }
 
 // Attach is one key/value pair of a task's extra information.
@@ -209,7 +213,7 @@ func FromTask(t *tc.Task) Task {
 		CreatedAt: t.CreatedAt, StartedAt: optTime(t.StartedAt), EndedAt: optTime(t.EndedAt),
 		UpdatedAt: t.UpdatedAt, Context: t.Context, AttachInfo: []Attach{}, Attempts: t.Attempts,
 		MaxAttempts: t.MaxAttempts, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
-		LeaseExpiresAt: optTime(t.LeaseExpiresAt),
+		LeaseExpiresAt: optTime(t.LeaseExpiresAt), CancelRequested: t.CancelRequested, PauseRequested: t.PauseRequested,
 	}
 	for _, a := range t.AttachInfo {
 		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
@@ -230,6 +234,7 @@ func ToTask(w *Task) *tc.Task {
 		Message: w.Message, InstanceIDs: w.InstanceIDs, AsyncRequestID: w.AsyncRequestID,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Context: w.Context, Attempts: w.Attempts,
 		MaxAttempts: w.MaxAttempts, Timeout: time.Duration(w.TimeoutSeconds) * time.Second,
+		CancelRequested: w.CancelRequested, PauseRequested: w.PauseRequested,
 	}
 	for _, p := range []struct {
 		src *time.Time

@@ -89,11 +89,15 @@ func TestWorkerEndpoints(t *testing.T) {
 	e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 20}, 200, &hb)
 	require.False(t, hb.CancelRequested)
 
-	e.call(e.opA, "POST", path+"/cancel", nil, 200, nil)
+	var got api.Task
+	e.call(e.opA, "POST", path+"/cancel", nil, 200, &got)
+	require.Equal(t, tc.StatusRunning, got.Status, "running until its worker has stopped")
+	require.True(t, got.CancelRequested)
 	e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: 30}, 200, &hb)
 	require.True(t, hb.CancelRequested, "the worker learns of the cancel")
+	e.call(e.workerA, "POST", path+"/release", api.ReleaseRequest{WorkerID: "w1"}, 200, &got)
+	require.Equal(t, tc.StatusKilled, got.Status, "the worker said it stopped")
 	e.call(e.workerA, "POST", path+"/complete", api.CompleteRequest{WorkerID: "w1"}, 409, nil)
-	var got api.Task
 	e.call(e.readA, "GET", path, nil, 200, &got)
 	require.Equal(t, tc.StatusKilled, got.Status)
 	require.Equal(t, 20, got.Progress, "nothing written after the cancel")

@@ -55,16 +55,14 @@ func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hea
 	var res tc.HeartbeatResult
 	now := s.now()
 	_, err := s.leased(ctx, &p.TaskLease, "", now, func(t *tc.Task) error {
-		switch t.Status {
-		case tc.StatusKilled:
-			res.CancelRequested = true
-			return errStop
-		case tc.StatusPaused:
-			res.PauseRequested = true
-			return errStop
-		}
 		if err := holds(t, &p.TaskLease); err != nil {
 			return err
+		}
+		// Asked to stop: the lease is not extended, so a worker that never
+		// says it stopped loses the task when the lease runs out.
+		if t.CancelRequested || t.PauseRequested {
+			res.CancelRequested, res.PauseRequested = t.CancelRequested, t.PauseRequested
+			return errStop
 		}
 		t.LeaseExpiresAt = now.Add(s.cfg.Lease)
 		res.LeaseExpiresAt = t.LeaseExpiresAt
@@ -113,6 +111,10 @@ func (s *Service) FailTask(ctx context.Context, p *tc.FailParams) (*tc.Task, err
 		if err := holds(t, &p.TaskLease); err != nil {
 			return err
 		}
+		t.Code, t.Message = p.Code, p.Message
+		if stopped, err := settleStop(t, now); stopped {
+			return err // canceled or paused: no retry
+		}
 		return s.fail(t, now, p.Code, p.Message, p.Retryable)
 	})
 }
@@ -142,11 +144,14 @@ func (s *Service) backoff(attempts int) time.Duration {
 }
 
 // ReleaseTask gives a leased task back, ready at once, without counting the
-// attempt.
+// attempt. A task asked to stop is settled instead: KILLED or PAUSED.
 func (s *Service) ReleaseTask(ctx context.Context, p *tc.TaskLease) (*tc.Task, error) {
 	now := s.now()
 	return s.leased(ctx, p, "released by its worker", now, func(t *tc.Task) error {
 		if err := holds(t, p); err != nil {
+			return err
+		}
+		if stopped, err := settleStop(t, now); stopped {
 			return err
 		}
 		t.Attempts--

@@ -157,6 +157,11 @@ func (s *Service) rescue(t *tc.Task, now time.Time) error {
 	if t.Status != tc.StatusRunning {
 		return errStop
 	}
+	if now.After(t.LeaseExpiresAt) {
+		if stopped, err := settleStop(t, now); stopped {
+			return err // asked to stop, and the worker is gone or silent
+		}
+	}
 	switch {
 	case t.Timeout > 0 && now.Sub(t.ClaimedAt) > t.Timeout:
 		return s.fail(t, now, -1, fmt.Sprintf("attempt %d timed out after %s", t.Attempts, t.Timeout), true)

@@ -127,21 +127,52 @@ func (s *Service) TaskEvents(ctx context.Context, tenant string, id int64) ([]*t
 	return events, err
 }
 
-// CancelTask kills a task that has not ended. A running task loses its lease
-// at once; its worker learns of the cancel on its next heartbeat.
+// CancelTask kills a task that has not ended. A task that is not running is
+// KILLED at once. A running one is asked to stop: its worker learns of it on
+// its next heartbeat and stops, and the task becomes KILLED when the worker
+// says it stopped or its lease runs out, so its instance is never given to
+// the next task while the handler may still be at work.
 func (s *Service) CancelTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
-	return s.transition(ctx, tenant, id, actor, "canceled", func(t *tc.Task, now time.Time) error {
-		t.CancelRequested = true
+	return s.transition(ctx, tenant, id, actor, "cancel requested", func(t *tc.Task, now time.Time) error {
+		if t.Status == tc.StatusRunning {
+			if t.CancelRequested {
+				return tc.Errorf(tc.ECONFLICT, "task %d is being canceled already", t.ID)
+			}
+			t.CancelRequested = true
+			return nil
+		}
 		return t.Transition(tc.StatusKilled, now)
 	})
 }
 
-// PauseTask holds a waiting, ready or running task until it is resumed.
+// PauseTask holds a waiting, ready or running task until it is resumed; a
+// running one, like a canceled one, once its worker has stopped.
 func (s *Service) PauseTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
-	return s.transition(ctx, tenant, id, actor, "paused", func(t *tc.Task, now time.Time) error {
-		t.PauseRequested = t.Status == tc.StatusRunning
+	return s.transition(ctx, tenant, id, actor, "pause requested", func(t *tc.Task, now time.Time) error {
+		if t.Status == tc.StatusRunning {
+			if t.CancelRequested || t.PauseRequested {
+				return tc.Errorf(tc.ECONFLICT, "task %d is being stopped already", t.ID)
+			}
+			t.PauseRequested = true
+			return nil
+		}
 		return t.Transition(tc.StatusPaused, now)
 	})
+}
+
+// settleStop ends a running task whose cancel or pause was asked for, once
+// its worker stopped or its lease ran out: KILLED, or PAUSED without counting
+// the interrupted attempt. It reports false for a task asked for neither.
+func settleStop(t *tc.Task, now time.Time) (bool, error) {
+	switch {
+	case t.CancelRequested:
+		return true, t.Transition(tc.StatusKilled, now)
+	case t.PauseRequested:
+		t.Attempts--
+		t.PauseRequested = false
+		return true, t.Transition(tc.StatusPaused, now)
+	}
+	return false, nil
 }
 
 // ResumeTask makes a paused task eligible again: INITIAL, or WAITING while
@@ -149,6 +180,10 @@ func (s *Service) PauseTask(ctx context.Context, tenant string, id int64, actor 
 // instances are free.
 func (s *Service) ResumeTask(ctx context.Context, tenant string, id int64, actor string) (*tc.Task, error) {
 	return s.transition(ctx, tenant, id, actor, "resumed", func(t *tc.Task, now time.Time) error {
+		if t.Status == tc.StatusRunning && t.PauseRequested {
+			t.PauseRequested = false // not stopped yet: it just goes on
+			return nil
+		}
 		if t.Status != tc.StatusPaused {
 			return tc.Errorf(tc.ECONFLICT, "task %d is %s, not PAUSED", t.ID, t.Status)
 		}

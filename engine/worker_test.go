@@ -180,10 +180,16 @@ func TestCancelReachesHandler(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("the handler's context was not canceled")
 		}
-		got := e.get(t, task.ID)
-		require.Equal(t, tc.StatusKilled, got.Status)
-		require.Equal(t, []string{">INITIAL", "INITIAL>RUNNING", "RUNNING>KILLED"}, steps(e.events(t, task.ID)),
-			"the worker reported nothing after the cancel")
+		// KILLED once the worker says its handler stopped, by the worker.
+		e.waitStatus(t, task.ID, tc.StatusKilled)
+		events := e.events(t, task.ID)
+		require.Equal(t, []string{">INITIAL", "INITIAL>RUNNING", "RUNNING>KILLED"}, steps(events))
+		require.Equal(t, "w", events[len(events)-1].Actor)
+		var requested bool
+		for _, ev := range events {
+			requested = requested || (ev.Message == "cancel requested" && ev.Actor == "operator")
+		}
+		require.True(t, requested, "the history names who asked for the cancel")
 	})
 }
 
@@ -360,5 +366,35 @@ func TestLeaseAttempt(t *testing.T) {
 		done, err := e.svc.CompleteTask(e.ctx, &tc.CompleteParams{TaskLease: now})
 		require.NoError(t, err)
 		require.Equal(t, tc.StatusSucceed, done.Status)
+	})
+}
+
+// TestCancelKeepsInstanceUntilStopped: the next exclusive task on an
+// instance waits until a canceled task's handler has really stopped.
+func TestCancelKeepsInstanceUntilStopped(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		e := setup(t, open(t), engine.Config{})
+		a := e.submit(t, tc.TypeReboot, []string{"i5"}, nil)
+		b := e.submit(t, tc.TypeReboot, []string{"i5"}, nil)
+		started, noticed, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		e.startWorker(t, "w", 2, map[string]worker.Handler{tc.TypeReboot: func(ctx context.Context, task *tc.Task, _ worker.Reporter) (*worker.Result, error) {
+			if task.ID != a.ID {
+				return nil, nil
+			}
+			close(started)
+			<-ctx.Done()
+			close(noticed)
+			<-release // a handler that takes its time to stop
+			return nil, ctx.Err()
+		}})
+		<-started
+		_, err := e.svc.CancelTask(e.ctx, "ta", a.ID, "operator")
+		require.NoError(t, err)
+		<-noticed
+		require.Equal(t, tc.StatusRunning, e.get(t, a.ID).Status)
+		require.Equal(t, tc.StatusWaiting, e.get(t, b.ID).Status, "the instance is still held")
+		close(release)
+		e.waitStatus(t, a.ID, tc.StatusKilled)
+		e.waitStatus(t, b.ID, tc.StatusSucceed)
 	})
 }

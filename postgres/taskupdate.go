@@ -59,7 +59,7 @@ func updateTask(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskUpdateParams) 
 	if err != nil {
 		return nil, err
 	}
-	if saved.Status == old.Status && saved.Progress == old.Progress && saved.Message == old.Message {
+	if saved.Status == old.Status && saved.Progress == old.Progress && saved.Message == old.Message && p.Note == "" {
 		return saved, nil
 	}
 	ev := &taskcenter.Event{

@@ -155,7 +155,7 @@ func (s *Store) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) (*tc.Tas
 		if saved, err = saveTask(ctx, tx, before.ID, &t); err != nil {
 			return err
 		}
-		if saved.Status == before.Status && saved.Progress == before.Progress && saved.Message == before.Message {
+		if saved.Status == before.Status && saved.Progress == before.Progress && saved.Message == before.Message && p.Note == "" {
 			return nil
 		}
 		err = appendEvent(ctx, tx, saved.Tenant, &tc.Event{

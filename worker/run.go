@@ -59,9 +59,12 @@ func (w *Worker) settle(lease tc.TaskLease, cause error, result *Result, err err
 	defer cancel()
 	var rerr error
 	switch {
-	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused), errors.Is(cause, errLeaseLost):
+	case errors.Is(cause, errLeaseLost):
 		w.cfg.Logger.Info("task stopped", "task", lease.ID, "cause", cause)
 		return
+	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused):
+		// The handler has stopped: say so, and the task is KILLED or PAUSED.
+		_, rerr = w.svc.ReleaseTask(ctx, &lease)
 	case errors.Is(cause, errStopped) && err != nil:
 		// Interrupted by the stop: another worker runs it again. A handler
 		// that finished anyway is reported below like any other.
