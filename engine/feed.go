@@ -141,9 +141,10 @@ func (f *Feed) poll(ctx context.Context) error {
 			return err
 		}
 		var fresh []*tc.Event
+		var filled []int64
 		for _, e := range events {
 			if _, gap := f.gaps[e.Seq]; gap || e.Seq > cursor {
-				delete(f.gaps, e.Seq)
+				filled = append(filled, e.Seq)
 				fresh = append(fresh, e)
 			}
 			for s := cursor + 1; s < e.Seq && len(f.gaps) < 10*f.cfg.Batch; s++ {
@@ -153,9 +154,12 @@ func (f *Feed) poll(ctx context.Context) error {
 		}
 		changes, err := f.changes(ctx, fresh)
 		if err != nil {
-			return err
+			return err // the gaps stay, so the next poll reads these events again
 		}
 		f.deliver(changes, cursor)
+		for _, s := range filled {
+			delete(f.gaps, s)
+		}
 		if len(events) < f.cfg.Batch {
 			break
 		}
@@ -222,7 +226,9 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	cursor := f.cursor
 	f.mu.Unlock()
 	stop := context.AfterFunc(ctx, w.Close)
+	w.mu.Lock()
 	w.stopCtx = stop
+	w.mu.Unlock()
 	if p.AfterSeq > 0 && p.AfterSeq < cursor {
 		if err := f.replay(ctx, w, p.AfterSeq, cursor); err != nil {
 			w.Close()
@@ -238,15 +244,17 @@ func (f *Feed) replay(ctx context.Context, w *watch, after, upto int64) error {
 	if err != nil {
 		return err
 	}
-	var old []*tc.Event
-	for _, e := range events {
-		if e.Seq <= upto {
-			old = append(old, e)
-		}
-	}
-	if len(old) > f.cfg.MaxBacklog {
+	if len(events) > f.cfg.MaxBacklog && events[f.cfg.MaxBacklog].Seq <= upto {
 		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
 		return nil
+	}
+	// Only the subscriber's tenant is read further: each change costs a read
+	// of its task.
+	var old []*tc.Event
+	for _, e := range events {
+		if e.Seq <= upto && (w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant) {
+			old = append(old, e)
+		}
 	}
 	changes, err := f.changes(ctx, old)
 	if err != nil {

@@ -40,8 +40,12 @@ func (w *watch) Next() ([]*tc.TaskChange, error) {
 
 // Close ends the subscription.
 func (w *watch) Close() {
-	if w.stopCtx != nil {
-		w.stopCtx()
+	// The context's AfterFunc may call Close before WatchTasks stored stopCtx.
+	w.mu.Lock()
+	stop := w.stopCtx
+	w.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
 	w.feed.remove(w)
 }
