@@ -298,3 +298,8 @@ func newFlagSet() *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	return fs
 }
+
+func TestPrintable(t *testing.T) {
+	require.Equal(t, "ok �[2Jdone�", printable("ok \x1b[2Jdone\r"))
+	require.Equal(t, "设置参数成功", printable("设置参数成功"))
+}

@@ -54,5 +54,5 @@ func progressLine(t *api.Task) string {
 	const width = 30
 	filled := t.Progress * width / 100
 	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
-	return fmt.Sprintf("task %d %s [%s] %3d%% %-8s %s", t.ID, t.Type, bar, t.Progress, t.Status, t.Message)
+	return fmt.Sprintf("task %d %s [%s] %3d%% %-8s %s", t.ID, printable(t.Type), bar, t.Progress, t.Status, printable(t.Message))
 }
