@@ -19,6 +19,11 @@ const MaxClockSkew = 5 * time.Minute
 // most 30,000 entries in the 10 minutes an entry can live.
 const nonceCapacity = 500_000
 
+// noncePerKey bounds the entries of one SecretId, so that one busy or
+// hostile key cannot fill the cache and refuse every other tenant. It is
+// twice what the default rate limit lets a key reach.
+const noncePerKey = 60_000
+
 var (
 	errReplay    = errors.New("the Nonce was used already by this SecretId")
 	errNonceFull = errors.New("too many requests within the replay window")
@@ -35,8 +40,10 @@ var (
 type nonceCache struct {
 	mu       sync.Mutex
 	seen     map[nonceKey]int64 // expiry, Unix seconds
+	perKey   map[string]int     // live entries of each SecretId
 	expiries expiryHeap
 	capacity int
+	keyCap   int
 }
 
 type nonceKey struct {
@@ -45,7 +52,8 @@ type nonceKey struct {
 }
 
 func newNonceCache(capacity int) *nonceCache {
-	return &nonceCache{seen: map[nonceKey]int64{}, capacity: capacity}
+	return &nonceCache{seen: map[nonceKey]int64{}, perKey: map[string]int{}, capacity: capacity,
+		keyCap: min(capacity, noncePerKey)}
 }
 
 // use records the Nonce of a request whose Timestamp is ts, or returns
@@ -60,13 +68,14 @@ func (c *nonceCache) use(secretID string, nonce uint64, ts, now time.Time) error
 	if _, ok := c.seen[k]; ok {
 		return errReplay
 	}
-	if len(c.seen) >= c.capacity {
+	if len(c.seen) >= c.capacity || c.perKey[secretID] >= c.keyCap {
 		return errNonceFull
 	}
 	// The request's own string would keep the whole query alive.
 	k.secretID = strings.Clone(secretID)
 	exp := ts.Add(MaxClockSkew).Unix()
 	c.seen[k] = exp
+	c.perKey[k.secretID]++
 	heap.Push(&c.expiries, nonceEntry{k, exp})
 	return nil
 }
@@ -76,6 +85,9 @@ func (c *nonceCache) expire(now int64) {
 	for len(c.expiries) > 0 && c.expiries[0].expires < now {
 		e := heap.Pop(&c.expiries).(nonceEntry)
 		delete(c.seen, e.key)
+		if c.perKey[e.key.secretID]--; c.perKey[e.key.secretID] <= 0 {
+			delete(c.perKey, e.key.secretID)
+		}
 	}
 }
 

@@ -28,3 +28,17 @@ func TestNonceCache(t *testing.T) {
 	require.NoError(t, c.use("a", 1, later, later), "reusable once the first request's Timestamp is stale")
 	require.Equal(t, 1, c.len(), "expired entries are forgotten")
 }
+
+// TestNonceCachePerKey: one key filling its share does not refuse others.
+func TestNonceCachePerKey(t *testing.T) {
+	t.Parallel()
+	c := newNonceCache(10)
+	c.keyCap = 2
+	now := time.Unix(1_800_000_000, 0)
+	require.NoError(t, c.use("busy", 1, now, now))
+	require.NoError(t, c.use("busy", 2, now, now))
+	require.ErrorIs(t, c.use("busy", 3, now, now), errNonceFull, "the busy key's share is full")
+	require.NoError(t, c.use("quiet", 1, now, now), "another key is not held back")
+	later := now.Add(MaxClockSkew + time.Second)
+	require.NoError(t, c.use("busy", 3, later, later), "its share frees as entries expire")
+}
