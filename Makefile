@@ -22,7 +22,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	@for pkg in ./api ./dialect/tencent ./dialect/qcloud ./dialect/huawei; do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$target"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || \
+	      { echo "fuzz $$pkg $$target failed: once more, to tell a finding from a hiccup of the fuzzing processes"; \
+	        $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; } || exit 1; \
 	  done; \
 	done
 
