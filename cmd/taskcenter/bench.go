@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/bench"
 )
 
@@ -23,17 +24,23 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return fmt.Errorf("bench: unknown benchmark %q: engine or query", args[0])
 }
 
-// benchStore opens and migrates the store of a benchmark: SQLite in dataDir
-// (a new temporary directory when empty, removed afterwards) or PostgreSQL.
-func benchStore(ctx context.Context, store, dataDir string) (cfg *Config, cleanup func(), err error) {
-	cleanup = func() {}
-	if store == "" && dataDir == "" {
+// openBenchStore opens and migrates the store of a benchmark: a postgres://
+// URL, SQLite in dataDir, or SQLite in a new temporary directory. closeFn
+// closes the store and removes that directory.
+func openBenchStore(ctx context.Context, storeURL, dataDir string) (store tc.Store, name string, closeFn func(), err error) {
+	cleanup := func() {}
+	if storeURL == "" && dataDir == "" {
 		if dataDir, err = os.MkdirTemp("", "taskcenter-bench-"); err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		cleanup = func() { os.RemoveAll(dataDir) }
 	}
-	return &Config{Store: store, DataDir: dataDir}, cleanup, nil
+	conf := &Config{Store: storeURL, DataDir: dataDir}
+	if store, err = openStore(ctx, conf); err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	return store, storeName(conf), func() { store.Close(); cleanup() }, nil
 }
 
 func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,18 +58,13 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conf, cleanup, err := benchStore(ctx, *storeURL, *dataDir)
+	store, name, closeStore, err := openBenchStore(ctx, *storeURL, *dataDir)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	store, err := openStore(ctx, conf)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	defer closeStore()
 	cfg.Store, cfg.Out = store, stdout
-	fmt.Fprintf(stdout, "engine benchmark on %s\n", storeName(conf))
+	fmt.Fprintf(stdout, "engine benchmark on %s\n", name)
 	_, err = bench.RunEngine(ctx, cfg)
 	return err
 }

@@ -38,17 +38,12 @@ func benchQueryCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conf, cleanup, err := benchStore(ctx, *storeURL, *dataDir)
+	store, name, closeStore, err := openBenchStore(ctx, *storeURL, *dataDir)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	store, err := openStore(ctx, conf)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	fmt.Fprintf(stdout, "query benchmark on %s\n", storeName(conf))
+	defer closeStore()
+	fmt.Fprintf(stdout, "query benchmark on %s\n", name)
 	if gen.Tasks > 0 {
 		if err := generate(ctx, store, gen, stdout); err != nil {
 			return err
