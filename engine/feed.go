@@ -152,7 +152,7 @@ func (f *Feed) poll(ctx context.Context) error {
 			}
 			cursor = max(cursor, e.Seq)
 		}
-		changes, err := f.changes(ctx, fresh)
+		changes, err := f.changes(ctx, f.watched(fresh))
 		if err != nil {
 			return err // the gaps stay, so the next poll reads these events again
 		}
@@ -199,6 +199,28 @@ func (f *Feed) changes(ctx context.Context, events []*tc.Event) ([]*tc.TaskChang
 		}
 	}
 	return out, nil
+}
+
+// watched keeps the events of the tenants someone watches: each change
+// costs a read of its task, which nobody may need, as under a busy engine
+// with no console open.
+func (f *Feed) watched(events []*tc.Event) []*tc.Event {
+	f.mu.Lock()
+	tenants := map[string]bool{}
+	for w := range f.watches {
+		tenants[w.filter.Tenant] = true
+	}
+	f.mu.Unlock()
+	if tenants[tc.AllTenants] {
+		return events
+	}
+	var out []*tc.Event
+	for _, e := range events {
+		if tenants[e.Tenant] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (f *Feed) deliver(changes []*tc.TaskChange, cursor int64) {
