@@ -36,6 +36,20 @@ type Store interface {
 	// replanned in the same transaction (PlanPromotions), atomically with
 	// respect to every other writer, also in other processes.
 	TaskUpdate(ctx context.Context, p *TaskUpdateParams) (*Task, error)
+	// TaskInsertMany stores several new tasks in one transaction, each as
+	// TaskInsert would and in order, and reports each outcome at the same
+	// position: an insert refused (an unknown instance, say) writes nothing
+	// and does not stop the others. A task whose AsyncRequestID an earlier
+	// insert of the batch used gets that task back, with Created false.
+	// A failure of the store itself is the error, and nothing is written.
+	TaskInsertMany(ctx context.Context, ps []*TaskInsertParams) ([]TaskResult, error)
+	// TaskUpdateMany applies several updates in one transaction, each as
+	// TaskUpdate would and in order (a task named twice sees the first
+	// update's result), and reports each outcome at the same position: an
+	// update whose task is missing or whose Update fails changes nothing
+	// and does not stop the others. A failure of the store itself is the
+	// error, and nothing is written.
+	TaskUpdateMany(ctx context.Context, ps []*TaskUpdateParams) ([]TaskResult, error)
 	// TaskClaim leases up to Max ready (INITIAL, RunAfter passed) tasks of
 	// the given types, oldest first, and makes them RUNNING for the worker;
 	// each attempt is counted. Concurrent claims never return the same task.
@@ -91,6 +105,13 @@ type Store interface {
 type TaskInsertParams struct {
 	Task  *Task
 	Actor string
+}
+
+// TaskResult is the outcome of one insert or update of a batch.
+type TaskResult struct {
+	Task    *Task
+	Created bool // TaskInsertMany: false when the AsyncRequestID named an existing task
+	Err     error
 }
 
 // TaskRef names one task.
