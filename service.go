@@ -17,6 +17,9 @@ type Service interface {
 	// SubmitTask validates and stores a new task; created is false when the
 	// async request id named an existing task, which is returned instead.
 	SubmitTask(ctx context.Context, p *SubmitTaskParams) (task *Task, created bool, err error)
+	// SubmitTasks submits several tasks in one transaction, each as
+	// SubmitTask would, with each outcome at its position.
+	SubmitTasks(ctx context.Context, ps []*SubmitTaskParams) ([]TaskResult, error)
 	GetTask(ctx context.Context, tenant string, id int64) (*Task, error)
 	ListTasks(ctx context.Context, f *TaskFilter) (*TaskPage, error)
 	CountTasks(ctx context.Context, tenant string) (map[Status]int, error)

@@ -24,6 +24,9 @@ type Config struct {
 	// PollInterval is how often a waiting claim looks for work that another
 	// replica made ready; work made ready in this process wakes it at once.
 	PollInterval time.Duration
+	// BatchSize bounds the writes grouped in one transaction, and
+	// BatchFlushers the batches written at once (see batcher).
+	BatchSize, BatchFlushers int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -35,6 +38,8 @@ func (c Config) withDefaults() Config {
 	c.RetryBase = cmp.Or(c.RetryBase, time.Second)
 	c.RetryMax = cmp.Or(c.RetryMax, 5*time.Minute)
 	c.PollInterval = cmp.Or(c.PollInterval, time.Second)
+	c.BatchSize = cmp.Or(c.BatchSize, 128)
+	c.BatchFlushers = cmp.Or(c.BatchFlushers, 1)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -47,6 +52,8 @@ type Service struct {
 	cfg     Config
 	ready   *signal // wakes waiting claims when tasks may have become ready
 	changed *signal // wakes the Feed when this process has written task events
+	inserts *batcher[*tc.TaskInsertParams]
+	updates *batcher[*tc.TaskUpdateParams]
 }
 
 var _ tc.Service = (*Service)(nil)
@@ -54,7 +61,12 @@ var _ tc.Service = (*Service)(nil)
 // New returns a Service over store.
 func New(store tc.Store, cfg Config) *Service {
 	changed := newSignal()
-	return &Service{store: notifyingStore{store, changed}, cfg: cfg.withDefaults(), ready: newSignal(), changed: changed}
+	cfg = cfg.withDefaults()
+	ns := notifyingStore{store, changed}
+	return &Service{store: ns, cfg: cfg, ready: newSignal(), changed: changed,
+		inserts: newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskInsertMany),
+		updates: newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskUpdateMany),
+	}
 }
 
 // now returns the clock's time at the stores' millisecond precision, in UTC.

@@ -163,9 +163,10 @@ func (s *Service) ReleaseTask(ctx context.Context, p *tc.TaskLease) (*tc.Task, e
 // leased applies fn to a task in one transaction and wakes waiting claims
 // when the task may have freed an instance or become ready.
 func (s *Service) leased(ctx context.Context, l *tc.TaskLease, note string, now time.Time, fn func(*tc.Task) error) (*tc.Task, error) {
-	task, err := s.store.TaskUpdate(ctx, &tc.TaskUpdateParams{
+	res := s.updates.do(ctx, &tc.TaskUpdateParams{
 		Tenant: l.Tenant, ID: l.ID, Actor: l.WorkerID, Now: now, Note: note, Update: fn,
 	})
+	task, err := res.Task, res.Err
 	switch {
 	case tc.ErrorCode(err) == tc.ENOTFOUND:
 		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", l.ID)

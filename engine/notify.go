@@ -33,6 +33,18 @@ func (n notifyingStore) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) 
 	return t, err
 }
 
+func (n notifyingStore) TaskInsertMany(ctx context.Context, ps []*tc.TaskInsertParams) ([]tc.TaskResult, error) {
+	res, err := n.Store.TaskInsertMany(ctx, ps)
+	n.after(err)
+	return res, err
+}
+
+func (n notifyingStore) TaskUpdateMany(ctx context.Context, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
+	res, err := n.Store.TaskUpdateMany(ctx, ps)
+	n.after(err)
+	return res, err
+}
+
 func (n notifyingStore) TaskClaim(ctx context.Context, p *tc.TaskClaimParams) ([]*tc.Task, error) {
 	tasks, err := n.Store.TaskClaim(ctx, p)
 	if len(tasks) > 0 {

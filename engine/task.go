@@ -19,18 +19,73 @@ const (
 
 // SubmitTask validates a submission and stores the task: WAITING when it may
 // not run before RunAfter, INITIAL otherwise. A repeated async request id
-// returns the tenant's existing task with created=false.
+// returns the tenant's existing task with created=false. Concurrent
+// submissions are written together, a transaction per batch.
 func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.Task, bool, error) {
-	typ, err := s.taskType(ctx, p.Type)
+	task, err := s.newTask(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}
+	res := s.inserts.do(ctx, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
+	if res.Created && res.Task.Status == tc.StatusInitial {
+		s.ready.broadcast()
+	}
+	return res.Task, res.Created, res.Err
+}
+
+// MaxSubmitBatch bounds the tasks of one SubmitTasks.
+const MaxSubmitBatch = 1000
+
+// SubmitTasks submits several tasks in one transaction, each as SubmitTask
+// would, and reports each outcome at its position: a refused task does not
+// stop the others. Tasks of one batch on the same instance queue in the
+// batch's order.
+func (s *Service) SubmitTasks(ctx context.Context, ps []*tc.SubmitTaskParams) ([]tc.TaskResult, error) {
+	if len(ps) == 0 || len(ps) > MaxSubmitBatch {
+		return nil, tc.Invalidf("tasks", "a batch holds 1 to %d tasks", MaxSubmitBatch)
+	}
+	out := make([]tc.TaskResult, len(ps))
+	var inserts []*tc.TaskInsertParams
+	var at []int // position in out of each insert
+	for i, p := range ps {
+		task, err := s.newTask(ctx, p)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		inserts = append(inserts, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
+		at = append(at, i)
+	}
+	if len(inserts) == 0 {
+		return out, nil
+	}
+	res, err := s.store.TaskInsertMany(ctx, inserts)
+	if err != nil {
+		return nil, err
+	}
+	ready := false
+	for j, r := range res {
+		out[at[j]] = r
+		ready = ready || (r.Created && r.Task.Status == tc.StatusInitial)
+	}
+	if ready {
+		s.ready.broadcast()
+	}
+	return out, nil
+}
+
+// newTask validates a submission and returns the task to store.
+func (s *Service) newTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.Task, error) {
+	typ, err := s.taskType(ctx, p.Type)
+	if err != nil {
+		return nil, err
+	}
 	if err := validateSubmit(p); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	taskCtx, err := tc.ValidateContext(p.Type, p.Context)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	now := s.now()
 	// Exclusive tasks are submitted WAITING: the store queues them on their
@@ -54,11 +109,7 @@ func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.T
 		task.Status = tc.StatusWaiting
 		task.RunAfter = p.RunAfter.UTC().Truncate(time.Millisecond)
 	}
-	stored, created, err := s.store.TaskInsert(ctx, &tc.TaskInsertParams{Task: task, Actor: p.Actor})
-	if created && stored.Status == tc.StatusInitial {
-		s.ready.broadcast()
-	}
-	return stored, created, err
+	return task, nil
 }
 
 func validateSubmit(p *tc.SubmitTaskParams) error {
@@ -197,10 +248,11 @@ func (s *Service) ResumeTask(ctx context.Context, tenant string, id int64, actor
 
 func (s *Service) transition(ctx context.Context, tenant string, id int64, actor, note string, fn func(*tc.Task, time.Time) error) (*tc.Task, error) {
 	now := s.now()
-	task, err := s.store.TaskUpdate(ctx, &tc.TaskUpdateParams{
+	res := s.updates.do(ctx, &tc.TaskUpdateParams{
 		Tenant: tenant, ID: id, Actor: actor, Now: now, Note: note,
 		Update: func(t *tc.Task) error { return fn(t, now) },
 	})
+	task, err := res.Task, res.Err
 	if tc.ErrorCode(err) == tc.ENOTFOUND {
 		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
 	}
