@@ -63,6 +63,9 @@ type WorkerService interface {
 	ReleaseTask(ctx context.Context, p *TaskLease) (*Task, error)
 }
 
+// MaxSubmitBatch bounds the tasks of one SubmitTasks.
+const MaxSubmitBatch = 1000
+
 // TaskLease names a task leased to a worker.
 type TaskLease struct {
 	Tenant   string // AllTenants for in-process workers

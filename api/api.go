@@ -91,6 +91,7 @@ func (h *Handler) routes() []route {
 		{Route{"GET", "/api/v1/instances/{id}", tc.RoleReader}, h.getInstance, false},
 		{Route{"GET", "/api/v1/instances", tc.RoleReader}, h.listInstances, false},
 		{Route{"POST", "/api/v1/tasks", tc.RoleOperator}, h.submitTask, false},
+		{Route{"POST", "/api/v1/tasks/batch", tc.RoleOperator}, h.submitTasks, false},
 		{Route{"GET", "/api/v1/tasks", tc.RoleReader}, h.listTasks, false},
 		{Route{"GET", "/api/v1/tasks/counts", tc.RoleReader}, h.countTasks, false},
 		{Route{"GET", "/api/v1/tasks/{id}", tc.RoleReader}, h.getTask, false},
@@ -291,5 +292,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if code == tc.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="taskcenter"`)
 	}
-	_ = writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: tc.ErrorMessage(err), Field: tc.ErrorField(err)}})
+	_ = writeJSON(w, status, ErrorBody{Error: *errorDetail(err)})
+}
+
+func errorDetail(err error) *ErrorDetail {
+	return &ErrorDetail{Code: tc.ErrorCode(err), Message: tc.ErrorMessage(err), Field: tc.ErrorField(err)}
 }

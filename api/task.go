@@ -15,20 +15,9 @@ func (h *Handler) submitTask(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	tenant, err := tenantOf(r, body.Tenant, false)
+	p, err := submitParams(r, &body)
 	if err != nil {
 		return err
-	}
-	if body.TimeoutSeconds < 0 || body.TimeoutSeconds > maxTimeoutSeconds {
-		return tc.Invalidf("timeout_seconds", "timeout_seconds must be between 0 and %d", maxTimeoutSeconds)
-	}
-	p := &tc.SubmitTaskParams{
-		Tenant: tenant, Type: body.Type, InstanceIDs: body.InstanceIDs, AsyncRequestID: body.AsyncRequestID,
-		Context: body.Context, MaxAttempts: body.MaxAttempts,
-		Timeout: time.Duration(body.TimeoutSeconds) * time.Second, Actor: actor(r),
-	}
-	if body.RunAfter != nil {
-		p.RunAfter = *body.RunAfter
 	}
 	task, created, err := h.svc.SubmitTask(r.Context(), p)
 	if err != nil {
@@ -39,6 +28,65 @@ func (h *Handler) submitTask(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusCreated
 	}
 	return writeJSON(w, status, FromTask(task))
+}
+
+// submitTasks submits a batch in one transaction. A refused task has its
+// error at its position and does not stop the others.
+func (h *Handler) submitTasks(w http.ResponseWriter, r *http.Request) error {
+	var body SubmitBatch
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if len(body.Tasks) == 0 || len(body.Tasks) > tc.MaxSubmitBatch {
+		return tc.Invalidf("tasks", "tasks must hold 1 to %d tasks", tc.MaxSubmitBatch)
+	}
+	out := BatchResults{Results: make([]BatchResult, len(body.Tasks))}
+	var ps []*tc.SubmitTaskParams
+	var at []int // position in out of each of ps
+	for i := range body.Tasks {
+		p, err := submitParams(r, &body.Tasks[i])
+		if err != nil {
+			out.Results[i].Error = errorDetail(err)
+			continue
+		}
+		ps = append(ps, p)
+		at = append(at, i)
+	}
+	if len(ps) > 0 {
+		res, err := h.svc.SubmitTasks(r.Context(), ps)
+		if err != nil {
+			return err
+		}
+		for j, re := range res {
+			if re.Err != nil {
+				out.Results[at[j]].Error = errorDetail(re.Err)
+				continue
+			}
+			task := FromTask(re.Task)
+			out.Results[at[j]].Task, out.Results[at[j]].Created = &task, re.Created
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// submitParams checks a submission's transport-level fields.
+func submitParams(r *http.Request, body *SubmitTask) (*tc.SubmitTaskParams, error) {
+	tenant, err := tenantOf(r, body.Tenant, false)
+	if err != nil {
+		return nil, err
+	}
+	if body.TimeoutSeconds < 0 || body.TimeoutSeconds > maxTimeoutSeconds {
+		return nil, tc.Invalidf("timeout_seconds", "timeout_seconds must be between 0 and %d", maxTimeoutSeconds)
+	}
+	p := &tc.SubmitTaskParams{
+		Tenant: tenant, Type: body.Type, InstanceIDs: body.InstanceIDs, AsyncRequestID: body.AsyncRequestID,
+		Context: body.Context, MaxAttempts: body.MaxAttempts,
+		Timeout: time.Duration(body.TimeoutSeconds) * time.Second, Actor: actor(r),
+	}
+	if body.RunAfter != nil {
+		p.RunAfter = *body.RunAfter
+	}
+	return p, nil
 }
 
 func (h *Handler) getTask(w http.ResponseWriter, r *http.Request) error {

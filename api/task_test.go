@@ -155,3 +155,42 @@ func ids(tasks []api.Task) []int64 {
 	}
 	return out
 }
+
+func TestSubmitBatch(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	existing := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"})
+	var out api.BatchResults
+	e.call(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []api.SubmitTask{
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a2"}},
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-b1"}},                          // tb's instance
+		{Type: "NO SUCH TYPE", InstanceIDs: []string{"cdb-a1"}},                    // refused by the engine
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, TimeoutSeconds: -1},      // refused by the API
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"}, // the existing task
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a2"}},
+	}}, 200, &out)
+	r := out.Results
+	require.Len(t, r, 6)
+	require.True(t, r[0].Created)
+	require.Nil(t, r[0].Error)
+	require.Equal(t, tc.StatusInitial, r[0].Task.Status)
+	require.Equal(t, "instance_ids", r[1].Error.Field)
+	require.Nil(t, r[1].Task)
+	require.Equal(t, tc.EINVALID, r[2].Error.Code)
+	require.Equal(t, "timeout_seconds", r[3].Error.Field)
+	require.False(t, r[4].Created)
+	require.Equal(t, existing.ID, r[4].Task.ID)
+	require.Equal(t, tc.StatusWaiting, r[5].Task.Status, "queued behind the batch's earlier task on cdb-a2")
+
+	var list api.TaskList
+	e.call(e.readA, "GET", "/api/v1/tasks", nil, 200, &list)
+	require.Equal(t, []int64{r[5].Task.ID, r[0].Task.ID, existing.ID}, ids(list.Tasks), "only the accepted tasks are stored")
+	e.call(e.readB, "GET", "/api/v1/tasks", nil, 200, &list)
+	require.Zero(t, list.Total, "nothing reached tenant tb")
+
+	code, detail := e.apiError(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{})
+	require.Equal(t, 400, code)
+	require.Equal(t, "tasks", detail.Field)
+	code, _ = e.apiError(e.readA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []api.SubmitTask{{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}}}})
+	require.Equal(t, 403, code, "readers may not submit")
+}

@@ -60,6 +60,25 @@ type SubmitTask struct {
 	TimeoutSeconds int64           `json:"timeout_seconds,omitempty"`
 }
 
+// SubmitBatch is the body of POST /api/v1/tasks/batch.
+type SubmitBatch struct {
+	Tasks []SubmitTask `json:"tasks"`
+}
+
+// BatchResults answers POST /api/v1/tasks/batch: one result per submitted
+// task, in order.
+type BatchResults struct {
+	Results []BatchResult `json:"results"`
+}
+
+// BatchResult is a stored task (Created false when its async request id
+// named an existing task) or the error that refused it.
+type BatchResult struct {
+	Task    *Task        `json:"task,omitempty"`
+	Created bool         `json:"created"`
+	Error   *ErrorDetail `json:"error,omitempty"`
+}
+
 // Event is one entry of a task's history.
 type Event struct {
 	At       time.Time `json:"at"`

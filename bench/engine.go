@@ -27,6 +27,8 @@ type EngineConfig struct {
 	Concurrency int           // handlers of the worker running at once; default 64
 	Workers     int           // workers, each with Concurrency slots; default 1
 	Submitters  int           // goroutines submitting tasks; default 4
+	SubmitBatch int           // tasks per submission (SubmitTasks); 1 submits one at a time; default 100
+	Flushers    int           // engine.Config.BatchFlushers; default the engine's
 	Duration    time.Duration // continuous mode; default 10s
 	Tasks       int           // burn-down mode when positive
 	Report      time.Duration // between progress lines; default 2s
@@ -53,9 +55,10 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 64)
 	cfg.Workers = cmp.Or(cfg.Workers, 1)
 	cfg.Submitters = cmp.Or(cfg.Submitters, 4)
+	cfg.SubmitBatch = cmp.Or(cfg.SubmitBatch, 100)
 	cfg.Duration = cmp.Or(cfg.Duration, 10*time.Second)
 	cfg.Report = cmp.Or(cfg.Report, 2*time.Second)
-	svc := engine.New(cfg.Store, engine.Config{PollInterval: 50 * time.Millisecond})
+	svc := engine.New(cfg.Store, engine.Config{PollInterval: 50 * time.Millisecond, BatchFlushers: cfg.Flushers})
 	instances, err := putInstances(ctx, svc, cfg.Tenant, cfg.Instances)
 	if err != nil {
 		return nil, err
@@ -88,16 +91,32 @@ func putInstances(ctx context.Context, svc *engine.Service, tenant string, n int
 	return ids, nil
 }
 
-// submit stores one task on the next instance, round robin.
-func (b *engineBench) submit(ctx context.Context) error {
-	n := b.submitted.Add(1)
-	inst := b.instances[int(n)%len(b.instances)]
-	_, _, err := b.svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
-		InstanceIDs: []string{inst}, Actor: "bench"})
-	if err != nil {
-		b.submitted.Add(-1)
+// submit stores up to SubmitBatch tasks (fewer when more allows fewer), on
+// the next instances round robin, and reports whether it may go on.
+func (b *engineBench) submit(ctx context.Context, more func() bool) (bool, error) {
+	var ps []*tc.SubmitTaskParams
+	for len(ps) < b.cfg.SubmitBatch && more() {
+		n := b.submitted.Add(1)
+		ps = append(ps, &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
+			InstanceIDs: []string{b.instances[int(n)%len(b.instances)]}, Actor: "bench"})
 	}
-	return err
+	switch {
+	case len(ps) == 0:
+		return false, nil
+	case b.cfg.SubmitBatch == 1:
+		_, _, err := b.svc.SubmitTask(ctx, ps[0])
+		return true, err
+	}
+	res, err := b.svc.SubmitTasks(ctx, ps)
+	if err != nil {
+		return true, err
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return true, r.Err
+		}
+	}
+	return len(ps) == b.cfg.SubmitBatch, nil
 }
 
 // submitters run n goroutines calling submit while more returns true.
@@ -107,9 +126,13 @@ func (b *engineBench) submitters(ctx context.Context, more func() bool) (wait fu
 	var first error
 	for range b.cfg.Submitters {
 		wg.Go(func() {
-			for ctx.Err() == nil && more() {
-				if err := b.submit(ctx); err != nil && ctx.Err() == nil {
+			for ctx.Err() == nil {
+				goOn, err := b.submit(ctx, more)
+				if err != nil && ctx.Err() == nil {
 					once.Do(func() { first = err })
+					return
+				}
+				if !goOn {
 					return
 				}
 			}

@@ -124,6 +124,13 @@ func (c *Client) SubmitTask(ctx context.Context, in api.SubmitTask) (task *api.T
 	return &out, status == http.StatusCreated, err
 }
 
+// SubmitTasks submits up to 1000 tasks in one transaction; each result holds
+// the task or the error that refused it, in order.
+func (c *Client) SubmitTasks(ctx context.Context, tasks []api.SubmitTask) ([]api.BatchResult, error) {
+	var out api.BatchResults
+	return out.Results, c.do(ctx, http.MethodPost, "/api/v1/tasks/batch", nil, api.SubmitBatch{Tasks: tasks}, &out)
+}
+
 // GetTask returns a task; tenant may be empty.
 func (c *Client) GetTask(ctx context.Context, tenant string, id int64) (*api.Task, error) {
 	var out api.Task

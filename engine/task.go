@@ -33,16 +33,13 @@ func (s *Service) SubmitTask(ctx context.Context, p *tc.SubmitTaskParams) (*tc.T
 	return res.Task, res.Created, res.Err
 }
 
-// MaxSubmitBatch bounds the tasks of one SubmitTasks.
-const MaxSubmitBatch = 1000
-
 // SubmitTasks submits several tasks in one transaction, each as SubmitTask
 // would, and reports each outcome at its position: a refused task does not
 // stop the others. Tasks of one batch on the same instance queue in the
 // batch's order.
 func (s *Service) SubmitTasks(ctx context.Context, ps []*tc.SubmitTaskParams) ([]tc.TaskResult, error) {
-	if len(ps) == 0 || len(ps) > MaxSubmitBatch {
-		return nil, tc.Invalidf("tasks", "a batch holds 1 to %d tasks", MaxSubmitBatch)
+	if len(ps) == 0 || len(ps) > tc.MaxSubmitBatch {
+		return nil, tc.Invalidf("tasks", "a batch holds 1 to %d tasks", tc.MaxSubmitBatch)
 	}
 	out := make([]tc.TaskResult, len(ps))
 	var inserts []*tc.TaskInsertParams

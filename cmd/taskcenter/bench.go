@@ -54,6 +54,8 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "handlers running at once per worker (default 64)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "workers (default 1)")
 	fs.IntVar(&cfg.Submitters, "submitters", 0, "goroutines submitting tasks (default 4)")
+	fs.IntVar(&cfg.SubmitBatch, "submit-batch", 0, "tasks per submission, 1 for one at a time (default 100)")
+	fs.IntVar(&cfg.Flushers, "flushers", 0, "batches of writes the engine writes at once (default 1)")
 	fs.IntVar(&cfg.Instances, "instances", 0, "instances the exclusive tasks are spread over (default 1000)")
 	if err := fs.Parse(args); err != nil {
 		return err
