@@ -63,6 +63,9 @@ type WorkerService interface {
 	ReleaseTask(ctx context.Context, p *TaskLease) (*Task, error)
 }
 
+// MaxClaim bounds the tasks one claim may lease.
+const MaxClaim = 100
+
 // MaxSubmitBatch bounds the tasks of one SubmitTasks.
 const MaxSubmitBatch = 1000
 

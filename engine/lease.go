@@ -9,9 +9,6 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// MaxClaim bounds the tasks one claim may lease.
-const MaxClaim = 100
-
 // ClaimTasks leases up to p.Max ready tasks to a worker. When none is ready
 // it waits up to p.Wait: woken at once by work made ready in this process,
 // and polling for work made ready by other replicas.
@@ -19,8 +16,8 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 	if p.WorkerID == "" || len(p.WorkerID) > 128 {
 		return nil, tc.Invalidf("worker_id", "worker_id must be 1 to 128 bytes")
 	}
-	if p.Max < 1 || p.Max > MaxClaim {
-		return nil, tc.Invalidf("max", "max must be between 1 and %d", MaxClaim)
+	if p.Max < 1 || p.Max > tc.MaxClaim {
+		return nil, tc.Invalidf("max", "max must be between 1 and %d", tc.MaxClaim)
 	}
 	deadline := time.Now().Add(p.Wait)
 	for {

@@ -398,3 +398,38 @@ func TestCancelKeepsInstanceUntilStopped(t *testing.T) {
 		e.waitStatus(t, b.ID, tc.StatusSucceed)
 	})
 }
+
+// TestWorkerWiderThanAClaim: a worker with more slots than one claim may
+// lease fills them over several claims.
+func TestWorkerWiderThanAClaim(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		testWorkerWiderThanAClaim(t, open(t))
+	})
+}
+
+func testWorkerWiderThanAClaim(t *testing.T, store tc.Store) {
+	e := setup(t, store, engine.Config{})
+	const tasks = 2*tc.MaxClaim + 10
+	for i := range tasks {
+		e.submit(t, "Noop", []string{instanceID(i % 10)}, nil)
+	}
+	var running, most atomic.Int64
+	release := make(chan struct{})
+	handler := func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return &worker.Result{}, nil
+	}
+	e.startWorker(t, "wide", tc.MaxClaim+50, map[string]worker.Handler{"Noop": handler})
+	waitFor(t, "every slot to be busy", func() bool { return running.Load() == tc.MaxClaim+50 })
+	close(release)
+	waitFor(t, "every task to succeed", func() bool {
+		counts, err := e.svc.CountTasks(e.ctx, "ta")
+		require.NoError(t, err)
+		return counts[tc.StatusSucceed] == tasks
+	})
+	require.Equal(t, int64(tc.MaxClaim+50), most.Load())
+}

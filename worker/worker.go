@@ -141,7 +141,7 @@ func (w *Worker) claimLoop(ctx, runCtx context.Context, types []string) {
 		case <-w.slots:
 		}
 		free := 1
-		for more := true; more; {
+		for more := true; more && free < tc.MaxClaim; {
 			select {
 			case <-w.slots:
 				free++
