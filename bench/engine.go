@@ -91,48 +91,51 @@ func putInstances(ctx context.Context, svc *engine.Service, tenant string, n int
 	return ids, nil
 }
 
-// submit stores up to SubmitBatch tasks (fewer when more allows fewer), on
-// the next instances round robin, and reports whether it may go on.
-func (b *engineBench) submit(ctx context.Context, more func() bool) (bool, error) {
-	var ps []*tc.SubmitTaskParams
-	for len(ps) < b.cfg.SubmitBatch && more() {
-		n := b.submitted.Add(1)
-		ps = append(ps, &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
-			InstanceIDs: []string{b.instances[int(n)%len(b.instances)]}, Actor: "bench"})
+// submit stores n tasks on the next instances round robin: one at a time
+// when SubmitBatch is 1, else in one SubmitTasks.
+func (b *engineBench) submit(ctx context.Context, n int) error {
+	ps := make([]*tc.SubmitTaskParams, n)
+	for i := range ps {
+		k := b.submitted.Add(1)
+		ps[i] = &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
+			InstanceIDs: []string{b.instances[int(k)%len(b.instances)]}, Actor: "bench"}
 	}
-	switch {
-	case len(ps) == 0:
-		return false, nil
-	case b.cfg.SubmitBatch == 1:
+	if b.cfg.SubmitBatch == 1 {
 		_, _, err := b.svc.SubmitTask(ctx, ps[0])
-		return true, err
+		return err
 	}
 	res, err := b.svc.SubmitTasks(ctx, ps)
 	if err != nil {
-		return true, err
+		return err
 	}
 	for _, r := range res {
 		if r.Err != nil {
-			return true, r.Err
+			return r.Err
 		}
 	}
-	return len(ps) == b.cfg.SubmitBatch, nil
+	return nil
 }
 
-// submitters run n goroutines calling submit while more returns true.
-func (b *engineBench) submitters(ctx context.Context, more func() bool) (wait func() error) {
+// submitters run the configured goroutines, each submitting as many tasks
+// as take allows (at most SubmitBatch), waiting a moment when it allows
+// none, until take says done.
+func (b *engineBench) submitters(ctx context.Context, take func(max int) (n int, done bool)) (wait func() error) {
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
 	for range b.cfg.Submitters {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				goOn, err := b.submit(ctx, more)
-				if err != nil && ctx.Err() == nil {
-					once.Do(func() { first = err })
+				n, done := take(b.cfg.SubmitBatch)
+				switch {
+				case done:
 					return
+				case n == 0:
+					time.Sleep(time.Millisecond)
+					continue
 				}
-				if !goOn {
+				if err := b.submit(ctx, n); err != nil && ctx.Err() == nil {
+					once.Do(func() { first = err })
 					return
 				}
 			}

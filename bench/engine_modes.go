@@ -13,14 +13,9 @@ func (b *engineBench) continuous(ctx context.Context) (*EngineResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Duration)
 	defer cancel()
 	backlog := int64(3 * len(b.instances))
-	wait := b.submitters(ctx, func() bool {
-		for b.submitted.Load()-b.completed.Load() >= backlog {
-			if ctx.Err() != nil {
-				return false
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return true
+	wait := b.submitters(ctx, func(most int) (int, bool) {
+		room := backlog - (b.submitted.Load() - b.completed.Load())
+		return int(max(0, min(room, int64(most)))), false
 	})
 	start := time.Now()
 	stop := b.startWorkers(ctx)
@@ -42,7 +37,11 @@ func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
 	total := int64(b.cfg.Tasks)
 	start := time.Now()
 	var reserved atomic.Int64
-	wait := b.submitters(ctx, func() bool { return reserved.Add(1) <= total })
+	wait := b.submitters(ctx, func(most int) (int, bool) {
+		end := reserved.Add(int64(most))
+		n := min(end, total) - (end - int64(most))
+		return int(max(n, 0)), n <= 0
+	})
 	if err := wait(); err != nil {
 		return nil, fmt.Errorf("prefill: %w", err)
 	}
