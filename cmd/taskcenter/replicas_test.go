@@ -43,7 +43,7 @@ func TestReplicaKilled(t *testing.T) {
 	store, err := postgres.Open(ctx, url)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	victim := waitForLeaseHolder(t, store, procs)
+	victim := stopLeaseHolder(t, store, procs)
 	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGKILL))
 	<-victim.done
 
@@ -86,24 +86,41 @@ func TestReplicaKilled(t *testing.T) {
 	}
 }
 
-// waitForLeaseHolder returns a server whose simulated executor holds the
-// lease of a running task, found from the lease owners in the store.
-func waitForLeaseHolder(t *testing.T, store tc.Store, procs []*proc) *proc {
+// stopLeaseHolder returns a server, stopped with SIGSTOP, whose simulated
+// executor holds the lease of a running task: a server seen holding one is
+// stopped and looked at again, and let go on when its task ended meanwhile,
+// so that the lease is certain to need a rescue.
+func stopLeaseHolder(t *testing.T, store tc.Store, procs []*proc) *proc {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		page, err := store.TaskList(context.Background(), &tc.TaskFilter{Tenant: "demo",
-			Statuses: []tc.Status{tc.StatusRunning}, Limit: 100})
-		require.NoError(t, err)
-		for _, task := range page.Tasks {
-			for _, p := range procs {
-				if strings.HasSuffix(task.LeaseOwner, fmt.Sprintf("-%d", p.cmd.Process.Pid)) {
-					return p
-				}
+		if p := leaseHolder(t, store, procs); p != nil {
+			require.NoError(t, p.cmd.Process.Signal(syscall.SIGSTOP))
+			time.Sleep(200 * time.Millisecond) // writes already sent land first
+			if leaseHolder(t, store, []*proc{p}) == p {
+				return p
 			}
+			require.NoError(t, p.cmd.Process.Signal(syscall.SIGCONT))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("no server ever held a lease")
+	return nil
+}
+
+// leaseHolder returns the server of procs whose executor holds the lease of
+// a running task, found from the lease owners in the store, or nil.
+func leaseHolder(t *testing.T, store tc.Store, procs []*proc) *proc {
+	t.Helper()
+	page, err := store.TaskList(context.Background(), &tc.TaskFilter{Tenant: "demo",
+		Statuses: []tc.Status{tc.StatusRunning}, Limit: 100})
+	require.NoError(t, err)
+	for _, task := range page.Tasks {
+		for _, p := range procs {
+			if strings.HasSuffix(task.LeaseOwner, fmt.Sprintf("-%d", p.cmd.Process.Pid)) {
+				return p
+			}
+		}
+	}
 	return nil
 }
