@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -87,6 +88,7 @@ func TestOverload(t *testing.T) {
 		var latencies []time.Duration
 		var wg sync.WaitGroup
 		tick := time.NewTicker(time.Second / rate)
+		began := time.Now()
 		for range seconds * rate {
 			<-tick.C
 			wg.Go(func() {
@@ -110,11 +112,14 @@ func TestOverload(t *testing.T) {
 		}
 		tick.Stop()
 		wg.Wait()
+		// On a busy machine the requests spread over more than seconds,
+		// and the bucket refills meanwhile.
+		elapsed := max(seconds, int(math.Ceil(time.Since(began).Seconds())))
 		slices.Sort(latencies)
 		t.Logf("%s: %d requests at %d/s: %d served, %d limited; latency p50 %s, p99 %s, max %s", d.name, seconds*rate, rate,
 			served, limited, latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1])
 		// A bucket of overloadRate tokens refilled at overloadRate a second.
-		require.LessOrEqual(t, served, overloadRate*(seconds+1)+overloadRate/2, d.name)
+		require.LessOrEqual(t, served, overloadRate*(elapsed+1)+overloadRate/2, d.name)
 		require.GreaterOrEqual(t, served, overloadRate*seconds/2, d.name)
 		require.Positive(t, limited, d.name)
 	}
