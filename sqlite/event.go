@@ -7,13 +7,17 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// appendEvent adds an entry to a task's history.
-func appendEvent(ctx context.Context, tx *sql.Tx, tenant string, e *tc.Event) error {
+// appendEvents adds entries to the histories of tasks, in order. Each row
+// is task_id, tenant, at, from_status, to_status, progress, message, actor.
+func appendEvents(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO task_events
 			(task_id, tenant, at, from_status, to_status, progress, message, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.TaskID, tenant, millis(e.At), e.From, e.To, e.Progress, e.Message, e.Actor)
-	return dbError("append event", err)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7
+		FROM json_each(?) AS j ORDER BY j.key`, jsonText(rows))
+	return dbError("append events", err)
 }
 
 // TaskEvents returns the history of a task of the tenant, oldest first, or

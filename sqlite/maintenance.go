@@ -9,7 +9,8 @@ import (
 )
 
 // TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL:
-// others at once, exclusive ones through the queues of their instances.
+// others at once, exclusive ones through the queues of their instances,
+// which are replanned once for all of them.
 func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -17,31 +18,41 @@ func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) 
 		if err != nil {
 			return err
 		}
+		var free []int64
+		var exclusive []*tc.Task
 		for _, t := range due {
-			if !t.Exclusive {
-				if err := promote(ctx, tx, t.Tenant, t.ID, now, true); err != nil {
-					return err
-				}
-				n++
-				continue
-			}
-			after, err := replan(ctx, tx, t, now, 0)
-			if err != nil {
-				return err
-			}
-			switch after.Status {
-			case tc.StatusInitial:
-				n++
-			case tc.StatusWaiting:
-				// Due but its instances are held: it stays queued, and the
-				// replan of their release starts it. Without its RunAfter it
-				// is not picked here again, where many would hide the rest.
-				if _, err := tx.ExecContext(ctx, `UPDATE tasks SET run_after = 0 WHERE id = ?`, t.ID); err != nil {
-					return dbError("promote due tasks", err)
-				}
+			if t.Exclusive {
+				exclusive = append(exclusive, t)
+			} else {
+				free = append(free, t.ID)
 			}
 		}
-		return nil
+		promoted, err := promote(ctx, tx, free, now, nil)
+		if err != nil {
+			return err
+		}
+		n = len(promoted)
+		if promoted, err = replan(ctx, tx, queueKeys(exclusive), now, nil); err != nil {
+			return err
+		}
+		started := byID(promoted)
+		var held []int64
+		for _, t := range exclusive {
+			if started[t.ID] != nil {
+				n++
+			} else {
+				held = append(held, t.ID)
+			}
+		}
+		if len(held) == 0 {
+			return nil
+		}
+		// Due but their instances are held: they stay queued, and the
+		// replan of their release starts them. Without their RunAfter they
+		// are not picked here again, where many would hide the rest.
+		_, err = tx.ExecContext(ctx, `UPDATE tasks SET run_after = 0 WHERE id IN (SELECT value FROM json_each(?))`,
+			jsonText(held))
+		return dbError("promote due tasks", err)
 	})
 	return n, err
 }

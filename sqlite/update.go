@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// saveStatesSQL writes the stateColumns of many tasks from a JSON array of
+// rows, each the task's id followed by its stateValues.
+var saveStatesSQL = func() string {
+	set := make([]string, len(stateColumns))
+	for i, col := range stateColumns {
+		set[i] = fmt.Sprintf("%s = j.value->>%d", col, i+1)
+	}
+	return `UPDATE tasks SET ` + strings.Join(set, ", ") +
+		` FROM json_each(?) AS j WHERE tasks.id = j.value->>0`
+}()
+
+// TaskUpdate applies one update, as TaskUpdateMany does.
+func (s *Store) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) (*tc.Task, error) {
+	res, err := s.TaskUpdateMany(ctx, []*tc.TaskUpdateParams{p})
+	if err != nil {
+		return nil, err
+	}
+	return res[0].Task, res[0].Err
+}
+
+// TaskUpdateMany applies the updates in one transaction with a fixed number
+// of statements, whatever their number: the tasks are read in one query,
+// each Update runs in order on the copy in memory, and the changed rows, the
+// events, the queues and the promotions are then written set by set. The
+// queues of every instance whose exclusive task changed status are replanned
+// once, after the last update, so a task that an update of the batch frees
+// is promoted when the batch ends and its own update in the same batch still
+// sees it WAITING.
+func (s *Store) TaskUpdateMany(ctx context.Context, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	var out []tc.TaskResult
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		out, err = updateTasks(ctx, tx, ps)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func updateTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	loaded, err := tasksByID(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	current := byID(loaded)
+	out := make([]tc.TaskResult, len(ps))
+	last := map[int64]int{}   // the last update of each task that succeeded
+	moved := map[int64]bool{} // exclusive tasks whose status an update changed
+	var events [][]any
+	var replanAt time.Time
+	for i, p := range ps {
+		before, ok := current[p.ID]
+		if !ok || (p.Tenant != tc.AllTenants && before.Tenant != p.Tenant) {
+			out[i].Err = tc.ErrNotFound
+			continue
+		}
+		after, err := applyUpdate(before, p)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		current[p.ID], last[p.ID], out[i].Task = after, i, after
+		if after.Status != before.Status || after.Progress != before.Progress ||
+			after.Message != before.Message || p.Note != "" {
+			events = append(events, []any{after.ID, after.Tenant, millis(p.Now), before.Status, after.Status,
+				after.Progress, cmp.Or(p.Note, after.Message), p.Actor})
+		}
+		if after.Exclusive && after.Status != before.Status {
+			moved[after.ID] = true
+			replanAt = later(replanAt, p.Now)
+		}
+	}
+	if len(last) == 0 {
+		return out, nil
+	}
+	if err := saveStates(ctx, tx, current, last); err != nil {
+		return nil, err
+	}
+	if err := appendEvents(ctx, tx, events); err != nil {
+		return nil, err
+	}
+	if len(moved) == 0 {
+		return out, nil
+	}
+	var changed []*tc.Task
+	for id := range moved {
+		changed = append(changed, current[id])
+	}
+	if err := syncQueue(ctx, tx, changed); err != nil {
+		return nil, err
+	}
+	promoted, err := replan(ctx, tx, queueKeys(changed), replanAt, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range promoted {
+		if i, ok := last[t.ID]; ok {
+			out[i].Task = t
+		}
+	}
+	return out, nil
+}
+
+// applyUpdate runs p.Update on a copy of before and returns the task as it
+// will be stored, or the error of Update, before staying as it was.
+func applyUpdate(before *tc.Task, p *tc.TaskUpdateParams) (*tc.Task, error) {
+	t := cloneTask(before)
+	if err := p.Update(t); err != nil {
+		return nil, err
+	}
+	t.ID, t.Tenant, t.Type, t.AsyncRequestID = before.ID, before.Tenant, before.Type, before.AsyncRequestID
+	t.InstanceIDs, t.CreatedAt, t.Exclusive = slices.Clone(before.InstanceIDs), before.CreatedAt, before.Exclusive
+	t.UpdatedAt = p.Now
+	return storedForm(t)
+}
+
+// cloneTask copies a task deeply enough that changes to the copy, slices
+// included, leave the original alone.
+func cloneTask(t *tc.Task) *tc.Task {
+	c := *t
+	c.InstanceIDs = slices.Clone(t.InstanceIDs)
+	c.Context = slices.Clone(t.Context)
+	c.AttachInfo = slices.Clone(t.AttachInfo)
+	return &c
+}
+
+// storedForm returns t as reading it back after a write would: times at
+// millisecond precision in UTC, the context and attach info as stored, and
+// text as the JSON rows of saveStatesSQL carry it.
+func storedForm(t *tc.Task) (*tc.Task, error) {
+	for _, at := range []*time.Time{&t.StartedAt, &t.EndedAt, &t.UpdatedAt, &t.RunAfter, &t.LeaseExpiresAt, &t.ClaimedAt} {
+		*at = fromMillis(millis(*at))
+	}
+	t.Timeout = t.Timeout.Truncate(time.Millisecond)
+	if len(t.Context) == 0 {
+		t.Context = []byte("{}")
+	}
+	attach, err := encodeAttach(t.AttachInfo)
+	if err != nil {
+		return nil, err
+	}
+	if t.AttachInfo, err = decodeAttach(attach); err != nil {
+		return nil, err
+	}
+	t.Message, t.LeaseOwner = jsonString(t.Message), jsonString(t.LeaseOwner)
+	t.Context = json.RawMessage(jsonString(string(t.Context)))
+	return t, nil
+}
+
+// jsonString returns s as it comes out of JSON: invalid UTF-8 replaced.
+func jsonString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var out string
+	if err := json.Unmarshal([]byte(jsonText(s)), &out); err != nil {
+		panic(err) // what json.Marshal wrote, json.Unmarshal reads
+	}
+	return out
+}
+
+// saveStates writes the state of every task that an update changed.
+func saveStates(ctx context.Context, tx *sql.Tx, current map[int64]*tc.Task, changed map[int64]int) error {
+	rows := make([][]any, 0, len(changed))
+	for _, id := range slices.Sorted(maps.Keys(changed)) {
+		state, err := stateValues(current[id])
+		if err != nil {
+			return err
+		}
+		rows = append(rows, append([]any{id}, state...))
+	}
+	_, err := tx.ExecContext(ctx, saveStatesSQL, jsonText(rows))
+	return dbError("update tasks", err)
+}
+
+// tasksByID returns the tasks with the given ids that exist, by id.
+func tasksByID(ctx context.Context, q *sql.Tx, ids []int64) ([]*tc.Task, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+taskColumns+" FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+		jsonText(ids))
+	if err != nil {
+		return nil, dbError("get tasks", err)
+	}
+	tasks, err := scanTasks(rows)
+	return tasks, dbError("get tasks", err)
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
