@@ -3,25 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// insertTasksSQL inserts tasks from a JSON array of rows, each as insertRow
-// encodes it, in the array's order, so that ids increase in that order.
-var insertTasksSQL = func() string {
-	cols := append([]string{"tenant", "type", "instance_ids", "async_request_id", "created_at", "exclusive"},
-		stateColumns...)
-	values := make([]string, len(cols))
-	for i := range cols {
-		values[i] = fmt.Sprintf("j.value->>%d", i)
-	}
-	return `INSERT INTO tasks (` + strings.Join(cols, ", ") + `) SELECT ` + strings.Join(values, ", ") +
-		` FROM json_each(?) AS j ORDER BY j.key RETURNING ` + taskColumns
-}()
+// insertTaskSQL inserts one task, as insertRow encodes it.
+var insertTaskSQL = `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
+	strings.Join(stateColumns, ", ") + `) VALUES (` + placeholders(6+len(stateColumns)) + `)`
 
 // TaskInsert stores one task, as TaskInsertMany does.
 func (s *Store) TaskInsert(ctx context.Context, p *tc.TaskInsertParams) (*tc.Task, bool, error) {
@@ -69,13 +59,12 @@ func insertTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) ([]
 	first := map[requestKey]int{} // the item of the batch that inserts a request id
 	again := map[int]int{}        // items naming a request id an earlier item inserts
 	var inserts []int
-	var rows [][]any
+	var tasks []*tc.Task
 	for i, p := range ps {
-		t := p.Task
-		k := requestKey{t.Tenant, t.AsyncRequestID}
-		if t.AsyncRequestID != "" {
+		k := requestKey{p.Task.Tenant, p.Task.AsyncRequestID}
+		if k.id != "" {
 			if found, ok := existing[k]; ok {
-				out[i].Task = found
+				out[i].Task = cloneTask(found)
 				continue
 			}
 			if j, ok := first[k]; ok {
@@ -83,21 +72,28 @@ func insertTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) ([]
 				continue
 			}
 		}
-		if id := firstUnknown(t, unknown); id != "" {
+		if id := firstUnknown(p.Task, unknown); id != "" {
 			out[i].Err = tc.UnknownInstance(id)
 			continue
 		}
-		row, err := insertRow(t)
-		if err != nil {
-			return nil, err
-		}
-		if t.AsyncRequestID != "" {
+		if k.id != "" {
 			first[k] = i
 		}
-		inserts, rows = append(inserts, i), append(rows, row)
+		t := cloneTask(p.Task)
+		t.InstanceIDs, t.UpdatedAt = nonNil(t.InstanceIDs), t.CreatedAt
+		inserts, tasks = append(inserts, i), append(tasks, t)
 	}
-	if len(rows) > 0 {
-		if err := storeTasks(ctx, tx, ps, inserts, rows, out); err != nil {
+	if len(tasks) > 0 {
+		if err := storeTasks(ctx, tx, tasks); err != nil {
+			return nil, err
+		}
+		events := make([][]any, len(tasks))
+		for k, t := range tasks {
+			i := inserts[k]
+			out[i].Task, out[i].Created = t, true
+			events[k] = []any{t.ID, t.Tenant, millis(t.CreatedAt), tc.Status(""), t.Status, t.Progress, "", ps[i].Actor}
+		}
+		if err := appendEvents(ctx, tx, events); err != nil {
 			return nil, err
 		}
 	}
@@ -107,81 +103,99 @@ func insertTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) ([]
 	return out, nil
 }
 
-// storeTasks inserts the rows of the items inserts, links and queues them,
-// plans their instances and appends their first events, and sets their
-// results in out.
-func storeTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams, inserts []int, rows [][]any, out []tc.TaskResult) error {
-	result, err := tx.QueryContext(ctx, insertTasksSQL, jsonText(rows))
+// storeTasks plans the queues of new tasks, inserts them in order, and
+// links and queues them. It sets each task's ID and leaves it as stored.
+func storeTasks(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+	if err := planNew(ctx, tx, tasks); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, insertTaskSQL)
 	if err != nil {
 		return dbError("insert tasks", err)
 	}
-	stored, err := scanTasks(result)
-	if err != nil {
-		return dbError("insert tasks", err)
-	}
-	if len(stored) != len(inserts) {
-		return fmt.Errorf("insert tasks: %d rows stored of %d", len(stored), len(inserts))
+	defer stmt.Close()
+	for _, t := range tasks {
+		row, err := insertRow(t)
+		if err != nil {
+			return err
+		}
+		res, err := stmt.ExecContext(ctx, row...)
+		if err != nil {
+			return dbError("insert tasks", err)
+		}
+		if t.ID, err = res.LastInsertId(); err != nil {
+			return dbError("insert tasks", err)
+		}
+		if _, err := storedForm(t); err != nil {
+			return err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, i.value, t.id FROM tasks AS t CROSS JOIN json_each(t.instance_ids) AS i
-		WHERE t.id BETWEEN ? AND ?`, stored[0].ID, stored[len(stored)-1].ID)
+		WHERE t.id BETWEEN ? AND ?`, tasks[0].ID, tasks[len(tasks)-1].ID)
 	if err != nil {
 		return dbError("link instances", err)
 	}
-	if err := planInserted(ctx, tx, stored); err != nil {
-		return err
-	}
-	events := make([][]any, len(stored))
-	for k, t := range stored {
-		i := inserts[k]
-		out[i].Task, out[i].Created = t, true
-		events[k] = []any{t.ID, t.Tenant, millis(t.CreatedAt), tc.Status(""), t.Status, t.Progress, "", ps[i].Actor}
-	}
-	return appendEvents(ctx, tx, events)
-}
-
-// planInserted queues the new exclusive tasks among stored and replans
-// their instances, promoting new tasks in place, without an event.
-func planInserted(ctx context.Context, tx *sql.Tx, stored []*tc.Task) error {
 	var exclusive []*tc.Task
-	var silent []int64
-	var now time.Time
-	for _, t := range stored {
+	for _, t := range tasks {
 		if t.Exclusive {
 			exclusive = append(exclusive, t)
-			silent = append(silent, t.ID)
+		}
+	}
+	return syncQueue(ctx, tx, exclusive)
+}
+
+// planNew plans the queues of the instances of new exclusive tasks as if
+// they were queued already, after every stored task and in order: a new
+// task that may start at once becomes INITIAL before its insert, so it is
+// stored with one submission event, not a WAITING one and a promotion.
+// Stored tasks that the plan starts are promoted as usual.
+func planNew(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+	var exclusive []*tc.Task
+	var now time.Time
+	for _, t := range tasks {
+		if t.Exclusive {
+			exclusive = append(exclusive, t)
 			now = later(now, t.CreatedAt)
 		}
 	}
 	if len(exclusive) == 0 {
 		return nil
 	}
-	if err := syncQueue(ctx, tx, exclusive); err != nil {
-		return err
-	}
-	promoted, err := replan(ctx, tx, queueKeys(exclusive), now, silent)
+	queue, err := loadQueue(ctx, tx, queueKeys(exclusive))
 	if err != nil {
 		return err
 	}
-	index := byID(promoted)
-	for k, t := range stored {
-		if p, ok := index[t.ID]; ok {
-			stored[k] = p
+	// Ids above any stored one stand for the new tasks in the plan.
+	const newID = int64(1) << 62
+	for k, t := range exclusive {
+		if t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status) {
+			queue[newID+int64(k)] = queued{tenant: t.Tenant, QueueEntry: tc.QueueEntry{
+				ID: newID + int64(k), Status: t.Status, RunAfter: t.RunAfter, InstanceIDs: t.InstanceIDs}}
 		}
 	}
-	return nil
+	var stored []int64
+	for _, id := range plan(queue, now) {
+		if id < newID {
+			stored = append(stored, id)
+			continue
+		}
+		if err := exclusive[id-newID].Transition(tc.StatusInitial, now); err != nil {
+			return err
+		}
+	}
+	_, err = promote(ctx, tx, stored, now)
+	return err
 }
 
-// insertRow encodes a new task as a row of insertTasksSQL.
+// insertRow encodes a new task as the arguments of insertTaskSQL.
 func insertRow(t *tc.Task) ([]any, error) {
-	n := *t
-	n.UpdatedAt = n.CreatedAt
-	state, err := stateValues(&n)
+	state, err := stateValues(t)
 	if err != nil {
 		return nil, err
 	}
-	return append([]any{n.Tenant, n.Type, jsonText(nonNil(n.InstanceIDs)), n.AsyncRequestID,
-		millis(n.CreatedAt), n.Exclusive}, state...), nil
+	return append([]any{t.Tenant, t.Type, jsonText(t.InstanceIDs), t.AsyncRequestID,
+		millis(t.CreatedAt), t.Exclusive}, state...), nil
 }
 
 // tasksByRequest returns the stored tasks that the async request ids of ps

@@ -27,12 +27,12 @@ func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) 
 				free = append(free, t.ID)
 			}
 		}
-		promoted, err := promote(ctx, tx, free, now, nil)
+		promoted, err := promote(ctx, tx, free, now)
 		if err != nil {
 			return err
 		}
 		n = len(promoted)
-		if promoted, err = replan(ctx, tx, queueKeys(exclusive), now, nil); err != nil {
+		if promoted, err = replan(ctx, tx, queueKeys(exclusive), now); err != nil {
 			return err
 		}
 		started := byID(promoted)

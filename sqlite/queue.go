@@ -61,9 +61,8 @@ func syncQueue(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
 
 // replan promotes the waiting tasks that PlanPromotions lets start on the
 // given instances, in one step for all of them, and returns the promoted
-// tasks as stored, by id. Each promotion appends an event, except those of
-// the tasks in silent. The single writer makes the plan atomic.
-func replan(ctx context.Context, tx *sql.Tx, keys []queueKey, now time.Time, silent []int64) ([]*tc.Task, error) {
+// tasks as stored, by id. The single writer makes the plan atomic.
+func replan(ctx context.Context, tx *sql.Tx, keys []queueKey, now time.Time) ([]*tc.Task, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -71,7 +70,13 @@ func replan(ctx context.Context, tx *sql.Tx, keys []queueKey, now time.Time, sil
 	if err != nil {
 		return nil, err
 	}
-	// Instance ids are per tenant, so each tenant's queues are planned apart.
+	return promote(ctx, tx, plan(queue, now), now)
+}
+
+// plan returns the ids of the queued tasks that PlanPromotions starts, in
+// order. Instance ids are per tenant, so each tenant's queues are planned
+// apart.
+func plan(queue map[int64]queued, now time.Time) []int64 {
 	byTenant := map[string][]tc.QueueEntry{}
 	for _, e := range queue {
 		byTenant[e.tenant] = append(byTenant[e.tenant], e.QueueEntry)
@@ -81,7 +86,7 @@ func replan(ctx context.Context, tx *sql.Tx, keys []queueKey, now time.Time, sil
 		ids = append(ids, tc.PlanPromotions(entries, now)...)
 	}
 	slices.Sort(ids)
-	return promote(ctx, tx, ids, now, silent)
+	return ids
 }
 
 // queued is a task of task_queue and its tenant.
@@ -152,17 +157,15 @@ func queueOn(ctx context.Context, tx *sql.Tx, keys []queueKey) ([]queued, error)
 }
 
 // promote makes WAITING tasks INITIAL, as Task.Transition does, with an
-// event for each but those in silent, and returns them as stored, by id.
-// A silent promotion is part of the task's insert: it keeps UpdatedAt.
-func promote(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time, silent []int64) ([]*tc.Task, error) {
+// event for each, and returns them as stored, by id.
+func promote(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) ([]*tc.Task, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE tasks SET status = 'INITIAL',
-			updated_at = CASE WHEN id IN (SELECT value FROM json_each(?2)) THEN updated_at ELSE ?1 END,
+	rows, err := tx.QueryContext(ctx, `UPDATE tasks SET status = 'INITIAL', updated_at = ?,
 			lease_owner = '', lease_expires_at = 0
-		WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'WAITING'
-		RETURNING `+taskColumns, millis(now), jsonText(nonNilIDs(silent)), jsonText(ids))
+		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
+		RETURNING `+taskColumns, millis(now), jsonText(ids))
 	if err != nil {
 		return nil, dbError("promote tasks", err)
 	}
@@ -170,24 +173,18 @@ func promote(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time, silent
 	if err != nil {
 		return nil, dbError("promote tasks", err)
 	}
-	quiet := map[int64]bool{}
-	for _, id := range silent {
-		quiet[id] = true
+	if len(promoted) == 0 {
+		return nil, nil
 	}
-	var loud []int64
-	for _, t := range promoted {
-		if !quiet[t.ID] {
-			loud = append(loud, t.ID)
-		}
-	}
-	if len(loud) == 0 {
-		return promoted, nil
+	ids = make([]int64, len(promoted))
+	for i, t := range promoted {
+		ids[i] = t.ID
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO task_events
 			(task_id, tenant, at, from_status, to_status, progress, message, actor)
 		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
 		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-		millis(now), tc.ActorEngine, jsonText(loud))
+		millis(now), tc.ActorEngine, jsonText(ids))
 	return promoted, dbError("promote tasks", err)
 }
 
@@ -227,12 +224,4 @@ func jsonText(v any) string {
 		panic(err) // only plain values are passed
 	}
 	return string(b)
-}
-
-// nonNilIDs makes a nil list encode as [] rather than null.
-func nonNilIDs(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
 }

@@ -4,27 +4,13 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	tc "github.com/taskcenter/taskcenter"
 )
-
-// saveStatesSQL writes the stateColumns of many tasks from a JSON array of
-// rows, each the task's id followed by its stateValues.
-var saveStatesSQL = func() string {
-	set := make([]string, len(stateColumns))
-	for i, col := range stateColumns {
-		set[i] = fmt.Sprintf("%s = j.value->>%d", col, i+1)
-	}
-	return `UPDATE tasks SET ` + strings.Join(set, ", ") +
-		` FROM json_each(?) AS j WHERE tasks.id = j.value->>0`
-}()
 
 // TaskUpdate applies one update, as TaskUpdateMany does.
 func (s *Store) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) (*tc.Task, error) {
@@ -114,7 +100,7 @@ func updateTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskUpdateParams) ([]
 	if err := syncQueue(ctx, tx, changed); err != nil {
 		return nil, err
 	}
-	promoted, err := replan(ctx, tx, queueKeys(changed), replanAt, nil)
+	promoted, err := replan(ctx, tx, queueKeys(changed), replanAt)
 	if err != nil {
 		return nil, err
 	}
@@ -150,10 +136,9 @@ func cloneTask(t *tc.Task) *tc.Task {
 }
 
 // storedForm returns t as reading it back after a write would: times at
-// millisecond precision in UTC, the context and attach info as stored, and
-// text as the JSON rows of saveStatesSQL carry it.
+// millisecond precision in UTC, the context and attach info as stored.
 func storedForm(t *tc.Task) (*tc.Task, error) {
-	for _, at := range []*time.Time{&t.StartedAt, &t.EndedAt, &t.UpdatedAt, &t.RunAfter, &t.LeaseExpiresAt, &t.ClaimedAt} {
+	for _, at := range []*time.Time{&t.CreatedAt, &t.StartedAt, &t.EndedAt, &t.UpdatedAt, &t.RunAfter, &t.LeaseExpiresAt, &t.ClaimedAt} {
 		*at = fromMillis(millis(*at))
 	}
 	t.Timeout = t.Timeout.Truncate(time.Millisecond)
@@ -167,35 +152,26 @@ func storedForm(t *tc.Task) (*tc.Task, error) {
 	if t.AttachInfo, err = decodeAttach(attach); err != nil {
 		return nil, err
 	}
-	t.Message, t.LeaseOwner = jsonString(t.Message), jsonString(t.LeaseOwner)
-	t.Context = json.RawMessage(jsonString(string(t.Context)))
 	return t, nil
-}
-
-// jsonString returns s as it comes out of JSON: invalid UTF-8 replaced.
-func jsonString(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var out string
-	if err := json.Unmarshal([]byte(jsonText(s)), &out); err != nil {
-		panic(err) // what json.Marshal wrote, json.Unmarshal reads
-	}
-	return out
 }
 
 // saveStates writes the state of every task that an update changed.
 func saveStates(ctx context.Context, tx *sql.Tx, current map[int64]*tc.Task, changed map[int64]int) error {
-	rows := make([][]any, 0, len(changed))
+	stmt, err := tx.PrepareContext(ctx, `UPDATE tasks SET `+strings.Join(stateColumns, " = ?, ")+` = ? WHERE id = ?`)
+	if err != nil {
+		return dbError("update tasks", err)
+	}
+	defer stmt.Close()
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
 		state, err := stateValues(current[id])
 		if err != nil {
 			return err
 		}
-		rows = append(rows, append([]any{id}, state...))
+		if _, err := stmt.ExecContext(ctx, append(state, id)...); err != nil {
+			return dbError("update tasks", err)
+		}
 	}
-	_, err := tx.ExecContext(ctx, saveStatesSQL, jsonText(rows))
-	return dbError("update tasks", err)
+	return nil
 }
 
 // tasksByID returns the tasks with the given ids that exist, by id.
