@@ -7,16 +7,18 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
+// appendEventsSQL appends events from a JSON array of rows.
+const appendEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+	SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7
+	FROM json_each(?) AS j ORDER BY j.key`
+
 // appendEvents adds entries to the histories of tasks, in order. Each row
 // is task_id, tenant, at, from_status, to_status, progress, message, actor.
-func appendEvents(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO task_events
-			(task_id, tenant, at, from_status, to_status, progress, message, actor)
-		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7
-		FROM json_each(?) AS j ORDER BY j.key`, jsonText(rows))
+	_, err := tx.ExecContext(ctx, appendEventsSQL, jsonText(rows))
 	return dbError("append events", err)
 }
 

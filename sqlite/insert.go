@@ -2,16 +2,30 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// insertTaskSQL inserts one task, as insertRow encodes it.
-var insertTaskSQL = `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
-	strings.Join(stateColumns, ", ") + `) VALUES (` + placeholders(6+len(stateColumns)) + `)`
+// The statements of inserts.
+var (
+	// insertTaskSQL inserts one task, as insertRow encodes it.
+	insertTaskSQL = `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
+		strings.Join(stateColumns, ", ") + `) VALUES (` + placeholders(6+len(stateColumns)) + `)`
+	// linkInstancesSQL records the instances of the tasks with ids in a range.
+	linkInstancesSQL = `INSERT OR IGNORE INTO task_instances (tenant, instance_id, task_id)
+		SELECT t.tenant, i.value, t.id FROM tasks AS t CROSS JOIN json_each(t.instance_ids) AS i
+		WHERE t.id BETWEEN ? AND ?`
+	// tasksByRequestSQL returns the tasks of [tenant, async request id]
+	// pairs; the redundant <> '' lets SQLite use the partial unique index.
+	tasksByRequestSQL = `SELECT DISTINCT ` + prefixed("t.", taskColumns) + ` FROM json_each(?) AS j
+		CROSS JOIN tasks AS t ON t.tenant = j.value->>0 AND t.async_request_id = j.value->>1
+		WHERE t.async_request_id <> ''`
+	// unknownInstancesSQL returns the [tenant, instance] pairs that name no instance.
+	unknownInstancesSQL = `SELECT j.value->>0, j.value->>1 FROM json_each(?) AS j
+		WHERE NOT EXISTS (SELECT 1 FROM instances AS i WHERE i.tenant = j.value->>0 AND i.id = j.value->>1)`
+)
 
 // TaskInsert stores one task, as TaskInsertMany does.
 func (s *Store) TaskInsert(ctx context.Context, p *tc.TaskInsertParams) (*tc.Task, bool, error) {
@@ -33,7 +47,7 @@ func (s *Store) TaskInsertMany(ctx context.Context, ps []*tc.TaskInsertParams) (
 		return nil, nil
 	}
 	var out []tc.TaskResult
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.write(ctx, func(tx *writeTx) (err error) {
 		out, err = insertTasks(ctx, tx, ps)
 		return err
 	})
@@ -46,7 +60,7 @@ func (s *Store) TaskInsertMany(ctx context.Context, ps []*tc.TaskInsertParams) (
 // requestKey is an async request id of a tenant.
 type requestKey struct{ tenant, id string }
 
-func insertTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) ([]tc.TaskResult, error) {
+func insertTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskInsertParams) ([]tc.TaskResult, error) {
 	existing, err := tasksByRequest(ctx, tx, ps)
 	if err != nil {
 		return nil, err
@@ -105,7 +119,7 @@ func insertTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) ([]
 
 // storeTasks plans the queues of new tasks, inserts them in order, and
 // links and queues them. It sets each task's ID and leaves it as stored.
-func storeTasks(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+func storeTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	if err := planNew(ctx, tx, tasks); err != nil {
 		return err
 	}
@@ -130,9 +144,7 @@ func storeTasks(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO task_instances (tenant, instance_id, task_id)
-		SELECT t.tenant, i.value, t.id FROM tasks AS t CROSS JOIN json_each(t.instance_ids) AS i
-		WHERE t.id BETWEEN ? AND ?`, tasks[0].ID, tasks[len(tasks)-1].ID)
+	_, err = tx.ExecContext(ctx, linkInstancesSQL, tasks[0].ID, tasks[len(tasks)-1].ID)
 	if err != nil {
 		return dbError("link instances", err)
 	}
@@ -150,7 +162,7 @@ func storeTasks(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
 // task that may start at once becomes INITIAL before its insert, so it is
 // stored with one submission event, not a WAITING one and a promotion.
 // Stored tasks that the plan starts are promoted as usual.
-func planNew(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+func planNew(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	var exclusive []*tc.Task
 	var now time.Time
 	for _, t := range tasks {
@@ -200,7 +212,7 @@ func insertRow(t *tc.Task) ([]any, error) {
 
 // tasksByRequest returns the stored tasks that the async request ids of ps
 // name.
-func tasksByRequest(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) (map[requestKey]*tc.Task, error) {
+func tasksByRequest(ctx context.Context, tx *writeTx, ps []*tc.TaskInsertParams) (map[requestKey]*tc.Task, error) {
 	var pairs [][2]string
 	for _, p := range ps {
 		if p.Task.AsyncRequestID != "" {
@@ -210,10 +222,7 @@ func tasksByRequest(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) 
 	if len(pairs) == 0 {
 		return nil, nil
 	}
-	// The redundant <> '' lets SQLite use the partial unique index.
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT `+prefixed("t.", taskColumns)+` FROM json_each(?) AS j
-		CROSS JOIN tasks AS t ON t.tenant = j.value->>0 AND t.async_request_id = j.value->>1
-		WHERE t.async_request_id <> ''`, jsonText(pairs))
+	rows, err := tx.QueryContext(ctx, tasksByRequestSQL, jsonText(pairs))
 	if err != nil {
 		return nil, dbError("get tasks", err)
 	}
@@ -230,7 +239,7 @@ func tasksByRequest(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) 
 
 // unknownInstances returns the instances that the tasks of ps name and
 // their tenants do not have.
-func unknownInstances(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams) (map[queueKey]bool, error) {
+func unknownInstances(ctx context.Context, tx *writeTx, ps []*tc.TaskInsertParams) (map[queueKey]bool, error) {
 	tasks := make([]*tc.Task, len(ps))
 	for i, p := range ps {
 		tasks[i] = p.Task
@@ -240,9 +249,7 @@ func unknownInstances(ctx context.Context, tx *sql.Tx, ps []*tc.TaskInsertParams
 	for i, k := range keys {
 		pairs[i] = [2]string{k.tenant, k.instance}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT j.value->>0, j.value->>1 FROM json_each(?) AS j
-		WHERE NOT EXISTS (SELECT 1 FROM instances AS i WHERE i.tenant = j.value->>0 AND i.id = j.value->>1)`,
-		jsonText(pairs))
+	rows, err := tx.QueryContext(ctx, unknownInstancesSQL, jsonText(pairs))
 	if err != nil {
 		return nil, dbError("check instances", err)
 	}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -13,7 +12,7 @@ import (
 // which are replanned once for all of them.
 func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		due, err := dueTasks(ctx, tx, now)
 		if err != nil {
 			return err
@@ -59,7 +58,7 @@ func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) 
 
 // dueTasks returns WAITING tasks with a RunAfter that has passed. Exclusive
 // tasks queued without a RunAfter are promoted when their instances free up.
-func dueTasks(ctx context.Context, tx *sql.Tx, now time.Time) ([]*tc.Task, error) {
+func dueTasks(ctx context.Context, tx *writeTx, now time.Time) ([]*tc.Task, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT "+taskColumns+` FROM tasks
 		WHERE status = 'WAITING' AND run_after > 0 AND run_after <= ? ORDER BY id LIMIT 1000`, millis(now))
 	if err != nil {
@@ -103,7 +102,7 @@ func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc
 // instance links and queue rows go with them.
 func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks
 			WHERE status IN ('SUCCEED', 'FAILED', 'KILLED', 'REMOVED') AND ended_at > 0 AND ended_at < ?
 			ORDER BY ended_at LIMIT ?)`, millis(endedBefore), limit)
@@ -120,7 +119,7 @@ func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int)
 // when owner holds it, and reports whether owner holds it now.
 func (s *Store) LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
 	var holder string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 			WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,

@@ -11,6 +11,26 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
+// The statements of the queues, each taking a JSON array.
+const (
+	// queueTasksSQL queues tasks, by id, on their instances.
+	queueTasksSQL = `INSERT OR IGNORE INTO task_queue (tenant, instance_id, task_id)
+		SELECT t.tenant, i.value, t.id FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value
+		CROSS JOIN json_each(t.instance_ids) AS i`
+	dequeueTasksSQL = `DELETE FROM task_queue WHERE task_id IN (SELECT value FROM json_each(?))`
+	// queueOnSQL returns the queued tasks on [tenant, instance] pairs.
+	queueOnSQL = `SELECT DISTINCT t.id, t.tenant, t.status, t.run_after, t.instance_ids
+		FROM json_each(?) AS j
+		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1
+		CROSS JOIN tasks AS t ON t.id = q.task_id`
+	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
+		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
+		RETURNING ` + taskColumns
+	promoteEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
+		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
+)
+
 // queueKey is one instance of one tenant: the per-instance queues are per
 // tenant, as instance ids are.
 type queueKey struct{ tenant, instance string }
@@ -34,7 +54,7 @@ func queueKeys(tasks []*tc.Task) []queueKey {
 // syncQueue keeps task_queue in step with the status of exclusive tasks, as
 // stored: a task is queued on its instances while WAITING, INITIAL or
 // RUNNING, and dequeued otherwise.
-func syncQueue(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+func syncQueue(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	var queued, dequeued []int64
 	for _, t := range tasks {
 		if t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status) {
@@ -44,16 +64,13 @@ func syncQueue(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
 		}
 	}
 	if len(queued) > 0 {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO task_queue (tenant, instance_id, task_id)
-			SELECT t.tenant, i.value, t.id FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value
-			CROSS JOIN json_each(t.instance_ids) AS i`, jsonText(queued))
+		_, err := tx.ExecContext(ctx, queueTasksSQL, jsonText(queued))
 		if err != nil {
 			return dbError("queue tasks", err)
 		}
 	}
 	if len(dequeued) > 0 {
-		_, err := tx.ExecContext(ctx, `DELETE FROM task_queue WHERE task_id IN (SELECT value FROM json_each(?))`,
-			jsonText(dequeued))
+		_, err := tx.ExecContext(ctx, dequeueTasksSQL, jsonText(dequeued))
 		return dbError("dequeue tasks", err)
 	}
 	return nil
@@ -62,7 +79,7 @@ func syncQueue(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
 // replan promotes the waiting tasks that PlanPromotions lets start on the
 // given instances, in one step for all of them, and returns the promoted
 // tasks as stored, by id. The single writer makes the plan atomic.
-func replan(ctx context.Context, tx *sql.Tx, keys []queueKey, now time.Time) ([]*tc.Task, error) {
+func replan(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([]*tc.Task, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -98,7 +115,7 @@ type queued struct {
 // loadQueue returns the queued tasks on the given instances and, to a fixed
 // point, on every other instance those tasks name: a multi-instance task is
 // planned only once the holders of all its instances are known.
-func loadQueue(ctx context.Context, tx *sql.Tx, keys []queueKey) (map[int64]queued, error) {
+func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey) (map[int64]queued, error) {
 	seen := map[queueKey]bool{}
 	for _, k := range keys {
 		seen[k] = true
@@ -126,15 +143,12 @@ func loadQueue(ctx context.Context, tx *sql.Tx, keys []queueKey) (map[int64]queu
 	return all, nil
 }
 
-func queueOn(ctx context.Context, tx *sql.Tx, keys []queueKey) ([]queued, error) {
+func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error) {
 	pairs := make([][2]string, len(keys))
 	for i, k := range keys {
 		pairs[i] = [2]string{k.tenant, k.instance}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT t.id, t.tenant, t.status, t.run_after, t.instance_ids
-		FROM json_each(?) AS j
-		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1
-		CROSS JOIN tasks AS t ON t.id = q.task_id`, jsonText(pairs))
+	rows, err := tx.QueryContext(ctx, queueOnSQL, jsonText(pairs))
 	if err != nil {
 		return nil, dbError("load queue", err)
 	}
@@ -158,14 +172,11 @@ func queueOn(ctx context.Context, tx *sql.Tx, keys []queueKey) ([]queued, error)
 
 // promote makes WAITING tasks INITIAL, as Task.Transition does, with an
 // event for each, and returns them as stored, by id.
-func promote(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) ([]*tc.Task, error) {
+func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]*tc.Task, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE tasks SET status = 'INITIAL', updated_at = ?,
-			lease_owner = '', lease_expires_at = 0
-		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
-		RETURNING `+taskColumns, millis(now), jsonText(ids))
+	rows, err := tx.QueryContext(ctx, promoteSQL, millis(now), jsonText(ids))
 	if err != nil {
 		return nil, dbError("promote tasks", err)
 	}
@@ -180,11 +191,7 @@ func promote(ctx context.Context, tx *sql.Tx, ids []int64, now time.Time) ([]*tc
 	for i, t := range promoted {
 		ids[i] = t.ID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO task_events
-			(task_id, tenant, at, from_status, to_status, progress, message, actor)
-		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
-		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-		millis(now), tc.ActorEngine, jsonText(ids))
+	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(ids))
 	return promoted, dbError("promote tasks", err)
 }
 

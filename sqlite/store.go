@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -35,6 +37,9 @@ const (
 type Store struct {
 	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	reader *sql.DB // a pool of query-only connections
+
+	prepareMu sync.Mutex
+	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
 }
 
 var _ tc.Store = (*Store)(nil)
@@ -77,6 +82,9 @@ func openDB(path, params string, conns int) (*sql.DB, error) {
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
+	if m := s.prepared.Load(); m != nil {
+		closeStmts(*m)
+	}
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
@@ -97,8 +105,11 @@ type scanner interface {
 }
 
 // write runs fn in a transaction of the writer and commits when fn succeeds.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.writer, nil, fn)
+func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
+	prepared := s.preparedQueries(ctx)
+	return inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
+		return fn(&writeTx{Tx: tx, prepared: prepared})
+	})
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.

@@ -3,13 +3,20 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
+)
+
+// The statements of updates.
+var (
+	// saveStateSQL writes the stateColumns of a task, then its id.
+	saveStateSQL = `UPDATE tasks SET ` + strings.Join(stateColumns, " = ?, ") + ` = ? WHERE id = ?`
+	// tasksByIDSQL returns the tasks of a JSON array of ids.
+	tasksByIDSQL = "SELECT " + taskColumns + " FROM tasks WHERE id IN (SELECT value FROM json_each(?))"
 )
 
 // TaskUpdate applies one update, as TaskUpdateMany does.
@@ -34,7 +41,7 @@ func (s *Store) TaskUpdateMany(ctx context.Context, ps []*tc.TaskUpdateParams) (
 		return nil, nil
 	}
 	var out []tc.TaskResult
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.write(ctx, func(tx *writeTx) (err error) {
 		out, err = updateTasks(ctx, tx, ps)
 		return err
 	})
@@ -44,7 +51,7 @@ func (s *Store) TaskUpdateMany(ctx context.Context, ps []*tc.TaskUpdateParams) (
 	return out, nil
 }
 
-func updateTasks(ctx context.Context, tx *sql.Tx, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
+func updateTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
@@ -156,8 +163,8 @@ func storedForm(t *tc.Task) (*tc.Task, error) {
 }
 
 // saveStates writes the state of every task that an update changed.
-func saveStates(ctx context.Context, tx *sql.Tx, current map[int64]*tc.Task, changed map[int64]int) error {
-	stmt, err := tx.PrepareContext(ctx, `UPDATE tasks SET `+strings.Join(stateColumns, " = ?, ")+` = ? WHERE id = ?`)
+func saveStates(ctx context.Context, tx *writeTx, current map[int64]*tc.Task, changed map[int64]int) error {
+	stmt, err := tx.PrepareContext(ctx, saveStateSQL)
 	if err != nil {
 		return dbError("update tasks", err)
 	}
@@ -175,9 +182,8 @@ func saveStates(ctx context.Context, tx *sql.Tx, current map[int64]*tc.Task, cha
 }
 
 // tasksByID returns the tasks with the given ids that exist, by id.
-func tasksByID(ctx context.Context, q *sql.Tx, ids []int64) ([]*tc.Task, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+taskColumns+" FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
-		jsonText(ids))
+func tasksByID(ctx context.Context, tx *writeTx, ids []int64) ([]*tc.Task, error) {
+	rows, err := tx.QueryContext(ctx, tasksByIDSQL, jsonText(ids))
 	if err != nil {
 		return nil, dbError("get tasks", err)
 	}
