@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -34,10 +35,9 @@ func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) 
 		if promoted, err = replan(ctx, tx, queueKeys(exclusive), now); err != nil {
 			return err
 		}
-		started := byID(promoted)
 		var held []int64
 		for _, t := range exclusive {
-			if started[t.ID] != nil {
+			if _, ok := slices.BinarySearch(promoted, t.ID); ok {
 				n++
 			} else {
 				held = append(held, t.ID)

@@ -25,7 +25,7 @@ const (
 		CROSS JOIN tasks AS t ON t.id = q.task_id`
 	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
 		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
-		RETURNING ` + taskColumns
+		RETURNING id`
 	promoteEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
 		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
 		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
@@ -77,9 +77,9 @@ func syncQueue(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 }
 
 // replan promotes the waiting tasks that PlanPromotions lets start on the
-// given instances, in one step for all of them, and returns the promoted
-// tasks as stored, by id. The single writer makes the plan atomic.
-func replan(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([]*tc.Task, error) {
+// given instances, in one step for all of them, and returns their ids in
+// order. The single writer makes the plan atomic.
+func replan(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([]int64, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -171,8 +171,8 @@ func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error
 }
 
 // promote makes WAITING tasks INITIAL, as Task.Transition does, with an
-// event for each, and returns them as stored, by id.
-func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]*tc.Task, error) {
+// event for each, and returns their ids in order.
+func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -180,18 +180,20 @@ func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]*t
 	if err != nil {
 		return nil, dbError("promote tasks", err)
 	}
-	promoted, err := scanTasks(rows)
-	if err != nil {
+	defer rows.Close()
+	var promoted []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError("promote tasks", err)
+		}
+		promoted = append(promoted, id)
+	}
+	if err := rows.Err(); err != nil || len(promoted) == 0 {
 		return nil, dbError("promote tasks", err)
 	}
-	if len(promoted) == 0 {
-		return nil, nil
-	}
-	ids = make([]int64, len(promoted))
-	for i, t := range promoted {
-		ids[i] = t.ID
-	}
-	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(ids))
+	slices.Sort(promoted)
+	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(promoted))
 	return promoted, dbError("promote tasks", err)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -64,7 +66,7 @@ func scanTask(sc scanner) (*tc.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(instanceIDs), &t.InstanceIDs); err != nil {
+	if t.InstanceIDs, err = decodeIDs(instanceIDs); err != nil {
 		return nil, fmt.Errorf("task %d: instance ids: %w", t.ID, err)
 	}
 	if t.AttachInfo, err = decodeAttach(attach); err != nil {
@@ -96,8 +98,30 @@ func encodeAttach(list []tc.Attach) (string, error) {
 	return string(b), nil
 }
 
+// decodeIDs decodes a JSON array of strings. Most arrays are as
+// json.Marshal wrote them, without escapes or spaces: those are split
+// without the reflection of json.Unmarshal, which shows in every task read.
+func decodeIDs(s string) ([]string, error) {
+	if s == "[]" {
+		return []string{}, nil
+	}
+	inner, ok := strings.CutPrefix(s, `["`)
+	inner, ok2 := strings.CutSuffix(inner, `"]`)
+	if ok && ok2 && !strings.ContainsRune(inner, '\\') {
+		ids := strings.Split(inner, `","`)
+		if !slices.ContainsFunc(ids, func(id string) bool { return strings.ContainsRune(id, '"') }) {
+			return ids, nil
+		}
+	}
+	var ids []string
+	return ids, json.Unmarshal([]byte(s), &ids)
+}
+
 // decodeAttach returns nil for an empty list.
 func decodeAttach(s string) ([]tc.Attach, error) {
+	if s == "[]" {
+		return nil, nil
+	}
 	var in []attachJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("attach info: %w", err)

@@ -111,12 +111,21 @@ func updateTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskUpdateParams) ([
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range promoted {
-		if i, ok := last[t.ID]; ok {
-			out[i].Task = t
+	// A task that an update named and the replan started is read again.
+	var reread []int64
+	for _, id := range promoted {
+		if _, ok := last[id]; ok {
+			reread = append(reread, id)
 		}
 	}
-	return out, nil
+	if len(reread) == 0 {
+		return out, nil
+	}
+	tasks, err := tasksByID(ctx, tx, reread)
+	for _, t := range tasks {
+		out[last[t.ID]].Task = t
+	}
+	return out, err
 }
 
 // applyUpdate runs p.Update on a copy of before and returns the task as it
