@@ -7,10 +7,9 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// appendEventsSQL appends events from a JSON array of rows.
-const appendEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
-	SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, j.value->>6, j.value->>7
-	FROM json_each(?) AS j ORDER BY j.key`
+// appendEventSQL appends one event.
+const appendEventSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // appendEvents adds entries to the histories of tasks, in order. Each row
 // is task_id, tenant, at, from_status, to_status, progress, message, actor.
@@ -18,8 +17,17 @@ func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, appendEventsSQL, jsonText(rows))
-	return dbError("append events", err)
+	stmt, err := tx.PrepareContext(ctx, appendEventSQL)
+	if err != nil {
+		return dbError("append events", err)
+	}
+	defer stmt.Close()
+	for _, row := range rows {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return dbError("append events", err)
+		}
+	}
+	return nil
 }
 
 // TaskEvents returns the history of a task of the tenant, oldest first, or
