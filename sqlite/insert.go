@@ -181,7 +181,9 @@ func planNew(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	// Ids above any stored one stand for the new tasks in the plan.
 	const newID = int64(1) << 62
 	for k, t := range exclusive {
-		if t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status) {
+		// As in task_queue: a task is there on its instances, so one without
+		// any is not.
+		if len(t.InstanceIDs) > 0 && (t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status)) {
 			queue[newID+int64(k)] = queued{tenant: t.Tenant, QueueEntry: tc.QueueEntry{
 				ID: newID + int64(k), Status: t.Status, RunAfter: t.RunAfter, InstanceIDs: t.InstanceIDs}}
 		}

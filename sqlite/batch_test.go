@@ -1,0 +1,71 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// TestBatchResultsAsStored: the batch methods build their results in memory
+// rather than reading the rows back; each result is what TaskGet returns,
+// whatever the precision and zone of the times given.
+func TestBatchResultsAsStored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "taskcenter.db"))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("east", 3600))
+	_, err := s.InstancePut(ctx, &tc.Instance{Tenant: "ta", ID: "a", Status: tc.InstanceNormal, CreatedAt: at, UpdatedAt: at})
+	require.NoError(t, err)
+	requireStored := func(res []tc.TaskResult) {
+		t.Helper()
+		for i, r := range res {
+			require.NoError(t, r.Err, "item %d", i)
+			got, err := s.TaskGet(ctx, "ta", r.Task.ID)
+			require.NoError(t, err)
+			require.Equal(t, got, r.Task, "item %d", i)
+		}
+	}
+
+	exclusive := func(task *tc.Task) *tc.TaskInsertParams {
+		task.Tenant, task.Type, task.InstanceIDs, task.CreatedAt = "ta", tc.TypeReboot, []string{"a"}, at
+		task.Status, task.Exclusive = tc.StatusWaiting, true
+		return &tc.TaskInsertParams{Task: task, Actor: "test"}
+	}
+	ins, err := s.TaskInsertMany(ctx, []*tc.TaskInsertParams{
+		exclusive(&tc.Task{Timeout: 1500 * time.Microsecond, AttachInfo: []tc.Attach{}}),
+		exclusive(&tc.Task{RunAfter: at.Add(-time.Nanosecond), Context: []byte(`{"k":"v"}`)}),
+	})
+	require.NoError(t, err)
+	requireStored(ins)
+	holder, waiting := ins[0].Task, ins[1].Task
+	require.Equal(t, tc.StatusInitial, holder.Status, "started at once")
+	require.Equal(t, tc.StatusWaiting, waiting.Status, "queued behind it")
+
+	// The holder ends, and an update of the waiting task in the same batch
+	// still sees it WAITING: the queue is replanned once, after the last
+	// update, and the result is the task as the replan left it.
+	later := at.Add(time.Second + time.Nanosecond)
+	ups, err := s.TaskUpdateMany(ctx, []*tc.TaskUpdateParams{
+		{Tenant: "ta", ID: holder.ID, Actor: "w", Now: later, Update: func(task *tc.Task) error {
+			task.StartedAt, task.LeaseExpiresAt, task.Message = later, later.Add(time.Minute), "bye"
+			task.AttachInfo = []tc.Attach{{Key: "k", Value: "v"}}
+			return task.Transition(tc.StatusKilled, later)
+		}},
+		{Tenant: "ta", ID: waiting.ID, Actor: "w", Now: later, Update: func(task *tc.Task) error {
+			require.Equal(t, tc.StatusWaiting, task.Status)
+			task.Progress, task.Context = 5, nil
+			return nil
+		}},
+	})
+	require.NoError(t, err)
+	requireStored(ups)
+	require.Equal(t, tc.StatusKilled, ups[0].Task.Status)
+	require.Equal(t, tc.StatusInitial, ups[1].Task.Status, "promoted when the batch ended")
+	require.Equal(t, 5, ups[1].Task.Progress)
+	require.JSONEq(t, `{}`, string(ups[1].Task.Context))
+}
