@@ -37,11 +37,11 @@ func (s *Store) TaskInsert(ctx context.Context, p *tc.TaskInsertParams) (*tc.Tas
 }
 
 // TaskInsertMany stores new tasks, their instances and first events in one
-// transaction with a fixed number of statements, whatever their number.
-// The single writer makes the checks of request ids and instances atomic
-// with the inserts. A queued exclusive task that may start at once is
-// stored INITIAL with one submission event, not a WAITING one and a
-// promotion.
+// transaction: request ids and instances are checked in one query each, the
+// queues planned once, and tasks and events written by statements prepared
+// once and run per row. The single writer makes the checks atomic with the
+// inserts. A queued exclusive task that may start at once is stored INITIAL
+// with one submission event, not a WAITING one and a promotion.
 func (s *Store) TaskInsertMany(ctx context.Context, ps []*tc.TaskInsertParams) ([]tc.TaskResult, error) {
 	if len(ps) == 0 {
 		return nil, nil

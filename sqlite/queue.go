@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"slices"
 	"time"
@@ -195,42 +193,4 @@ func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]in
 	slices.Sort(promoted)
 	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(promoted))
 	return promoted, dbError("promote tasks", err)
-}
-
-// scanTasks reads every row of a task query and closes it; tasks come back
-// by id, whatever order the statement produced them in.
-func scanTasks(rows *sql.Rows) ([]*tc.Task, error) {
-	defer rows.Close()
-	var tasks []*tc.Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		tasks = append(tasks, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(tasks, func(a, b *tc.Task) int { return cmp.Compare(a.ID, b.ID) })
-	return tasks, nil
-}
-
-// byID indexes tasks by id.
-func byID(tasks []*tc.Task) map[int64]*tc.Task {
-	m := make(map[int64]*tc.Task, len(tasks))
-	for _, t := range tasks {
-		m[t.ID] = t
-	}
-	return m
-}
-
-// jsonText encodes a value that cannot fail to encode (ids, strings) as
-// the JSON text that json_each reads.
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain values are passed
-	}
-	return string(b)
 }

@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -78,6 +80,44 @@ func scanTask(sc scanner) (*tc.Task, error) {
 	t.Timeout = time.Duration(timeout) * time.Millisecond
 	t.ClaimedAt = fromMillis(claimed)
 	return &t, nil
+}
+
+// scanTasks reads every row of a task query and closes it; tasks come back
+// by id, whatever order the statement produced them in.
+func scanTasks(rows *sql.Rows) ([]*tc.Task, error) {
+	defer rows.Close()
+	var tasks []*tc.Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(tasks, func(a, b *tc.Task) int { return cmp.Compare(a.ID, b.ID) })
+	return tasks, nil
+}
+
+// byID indexes tasks by id.
+func byID(tasks []*tc.Task) map[int64]*tc.Task {
+	m := make(map[int64]*tc.Task, len(tasks))
+	for _, t := range tasks {
+		m[t.ID] = t
+	}
+	return m
+}
+
+// jsonText encodes a value that cannot fail to encode (ids, strings) as
+// the JSON text that json_each reads.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain values are passed
+	}
+	return string(b)
 }
 
 // attachJSON is the stored form of a taskcenter.Attach.

@@ -28,14 +28,14 @@ func (s *Store) TaskUpdate(ctx context.Context, p *tc.TaskUpdateParams) (*tc.Tas
 	return res[0].Task, res[0].Err
 }
 
-// TaskUpdateMany applies the updates in one transaction with a fixed number
-// of statements, whatever their number: the tasks are read in one query,
-// each Update runs in order on the copy in memory, and the changed rows, the
-// events, the queues and the promotions are then written set by set. The
-// queues of every instance whose exclusive task changed status are replanned
-// once, after the last update, so a task that an update of the batch frees
-// is promoted when the batch ends and its own update in the same batch still
-// sees it WAITING.
+// TaskUpdateMany applies the updates in one transaction. The tasks are read
+// in one query and each Update runs in order on the copy in memory; then
+// the changed rows and the events are written by statements prepared once
+// and run per row (cheaper than decoding JSON rows in SQL), and the queues
+// and promotions set by set. The queues of every instance whose exclusive
+// task changed status are replanned once, after the last update, so a task
+// that an update of the batch frees is promoted when the batch ends and its
+// own update in the same batch still sees it WAITING.
 func (s *Store) TaskUpdateMany(ctx context.Context, ps []*tc.TaskUpdateParams) ([]tc.TaskResult, error) {
 	if len(ps) == 0 {
 		return nil, nil
