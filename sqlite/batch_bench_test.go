@@ -224,3 +224,33 @@ func BenchmarkTaskCycle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTaskHeartbeat reports progress on running tasks and extends
+// their leases, as a worker's heartbeat does: no status changes.
+func BenchmarkTaskHeartbeat(b *testing.B) {
+	for _, batch := range []int{1, benchBatch} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			c := &clock{b: b}
+			b.StopTimer()
+			for range b.N {
+				s, now := benchSetup(b, benchTasks)
+				insertAll(b, s, submissions(2*benchTasks, now), benchBatch)
+				running := claimAll(b, s, benchTasks, now)
+				require.Len(b, running, benchTasks)
+				at := now.Add(time.Second)
+				ps := make([]*tc.TaskUpdateParams, len(running))
+				for i, t := range running {
+					ps[i] = &tc.TaskUpdateParams{Tenant: t.Tenant, ID: t.ID, Actor: "worker", Now: at,
+						Update: func(t *tc.Task) error {
+							t.Progress, t.Message, t.LeaseExpiresAt = 50, "working", at.Add(time.Minute)
+							return nil
+						}}
+				}
+				c.start()
+				updateAll(b, s, ps, batch)
+				c.stop()
+			}
+			c.report(benchTasks)
+		})
+	}
+}

@@ -68,4 +68,29 @@ func TestBatchResultsAsStored(t *testing.T) {
 	require.Equal(t, tc.StatusInitial, ups[1].Task.Status, "promoted when the batch ended")
 	require.Equal(t, 5, ups[1].Task.Progress)
 	require.JSONEq(t, `{}`, string(ups[1].Task.Context))
+
+	// Without a change of status, the columns the indexes read are written
+	// all the same when they change, and left alone when they do not.
+	ups, err = s.TaskUpdateMany(ctx, []*tc.TaskUpdateParams{
+		{Tenant: "ta", ID: holder.ID, Actor: "w", Now: later, Update: func(task *tc.Task) error {
+			task.EndedAt = later.Add(time.Hour)
+			return nil
+		}},
+		{Tenant: "ta", ID: waiting.ID, Actor: "w", Now: later, Update: func(task *tc.Task) error {
+			task.RunAfter, task.Progress = later.Add(time.Hour), 7
+			return nil
+		}},
+		{Tenant: "ta", ID: waiting.ID, Actor: "w", Now: later, Update: func(task *tc.Task) error {
+			task.Progress, task.LeaseOwner = 8, "w"
+			return nil
+		}},
+	})
+	require.NoError(t, err)
+	requireStored([]tc.TaskResult{ups[0], ups[2]}) // ups[1] is the waiting task before ups[2]
+	require.Equal(t, fromMillisUTC(later.Add(time.Hour)), ups[0].Task.EndedAt)
+	require.Equal(t, fromMillisUTC(later.Add(time.Hour)), ups[2].Task.RunAfter)
+	require.Equal(t, 8, ups[2].Task.Progress)
 }
+
+// fromMillisUTC is a time as the store keeps it.
+func fromMillisUTC(at time.Time) time.Time { return time.UnixMilli(at.UnixMilli()).UTC() }

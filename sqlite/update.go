@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"maps"
 	"slices"
 	"strings"
@@ -15,6 +16,11 @@ import (
 var (
 	// saveStateSQL writes the stateColumns of a task, then its id.
 	saveStateSQL = `UPDATE tasks SET ` + strings.Join(stateColumns, " = ?, ") + ` = ? WHERE id = ?`
+	// saveProgressSQL writes the stateColumns but those of the task
+	// indexes' keys and conditions, then the id: SQLite leaves alone the
+	// indexes whose columns an UPDATE does not set, so a change of progress
+	// or lease does not rewrite the entries of a task in every index.
+	saveProgressSQL = `UPDATE tasks SET ` + strings.Join(progressColumns(), " = ?, ") + ` = ? WHERE id = ?`
 	// tasksByIDSQL returns the tasks of a JSON array of ids.
 	tasksByIDSQL = "SELECT " + taskColumns + " FROM tasks WHERE id IN (SELECT value FROM json_each(?))"
 )
@@ -60,7 +66,7 @@ func updateTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskUpdateParams) ([
 	if err != nil {
 		return nil, err
 	}
-	current := byID(loaded)
+	current, original := byID(loaded), byID(loaded)
 	out := make([]tc.TaskResult, len(ps))
 	last := map[int64]int{}   // the last update of each task that succeeded
 	moved := map[int64]bool{} // exclusive tasks whose status an update changed
@@ -91,7 +97,7 @@ func updateTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskUpdateParams) ([
 	if len(last) == 0 {
 		return out, nil
 	}
-	if err := saveStates(ctx, tx, current, last); err != nil {
+	if err := saveStates(ctx, tx, original, current, last); err != nil {
 		return nil, err
 	}
 	if err := appendEvents(ctx, tx, events); err != nil {
@@ -171,23 +177,54 @@ func storedForm(t *tc.Task) (*tc.Task, error) {
 	return t, nil
 }
 
-// saveStates writes the state of every task that an update changed.
-func saveStates(ctx context.Context, tx *writeTx, current map[int64]*tc.Task, changed map[int64]int) error {
-	stmt, err := tx.PrepareContext(ctx, saveStateSQL)
-	if err != nil {
-		return dbError("update tasks", err)
-	}
-	defer stmt.Close()
+// indexedStates are the stateColumns in the keys or conditions of task
+// indexes.
+var indexedStates = []string{"status", "run_after", "ended_at"}
+
+// progressColumns returns the stateColumns but indexedStates, in order.
+func progressColumns() []string {
+	return slices.DeleteFunc(slices.Clone(stateColumns), func(c string) bool {
+		return slices.Contains(indexedStates, c)
+	})
+}
+
+// saveStates writes the state of every task that an update changed, with
+// saveProgressSQL when the indexedStates kept the values they had in
+// loaded.
+func saveStates(ctx context.Context, tx *writeTx, loaded, current map[int64]*tc.Task, changed map[int64]int) error {
+	var full, progress *sql.Stmt
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
-		state, err := stateValues(current[id])
+		before, t := loaded[id], current[id]
+		state, err := stateValues(t)
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, append(state, id)...); err != nil {
+		query, stmt := saveStateSQL, &full
+		if t.Status == before.Status && t.RunAfter.Equal(before.RunAfter) && t.EndedAt.Equal(before.EndedAt) {
+			query, stmt, state = saveProgressSQL, &progress, progressValues(state)
+		}
+		if *stmt == nil {
+			if *stmt, err = tx.PrepareContext(ctx, query); err != nil {
+				return dbError("update tasks", err)
+			}
+			defer (*stmt).Close()
+		}
+		if _, err := (*stmt).ExecContext(ctx, append(state, id)...); err != nil {
 			return dbError("update tasks", err)
 		}
 	}
 	return nil
+}
+
+// progressValues keeps of stateValues those of progressColumns.
+func progressValues(state []any) []any {
+	out := state[:0:0]
+	for i, c := range stateColumns {
+		if !slices.Contains(indexedStates, c) {
+			out = append(out, state[i])
+		}
+	}
+	return out
 }
 
 // tasksByID returns the tasks with the given ids that exist, by id.
