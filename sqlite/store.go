@@ -3,7 +3,10 @@
 //
 // Writes go through a single connection whose transactions begin IMMEDIATE,
 // so they are serialized and never fail half-way on a lock; reads use a pool
-// of read-only connections that WAL lets run beside the writer.
+// of read-only connections that WAL lets run beside the writer. The writer
+// keeps the statements of its frequent writes prepared, and batches of
+// tasks are written with a number of queries that does not grow with the
+// batch, rows aside.
 package sqlite
 
 import (
