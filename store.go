@@ -47,8 +47,10 @@ type Store interface {
 	// TaskUpdate would and in order (a task named twice sees the first
 	// update's result), and reports each outcome at the same position: an
 	// update whose task is missing or whose Update fails changes nothing
-	// and does not stop the others. A failure of the store itself is the
-	// error, and nothing is written.
+	// and does not stop the others. A store may replan queues once, after
+	// the last update: a task that an earlier update frees then starts when
+	// the batch ends, and a later update of the batch sees it WAITING.
+	// A failure of the store itself is the error, and nothing is written.
 	TaskUpdateMany(ctx context.Context, ps []*TaskUpdateParams) ([]TaskResult, error)
 	// TaskClaim leases up to Max ready (INITIAL, RunAfter passed) tasks of
 	// the given types, oldest first, and makes them RUNNING for the worker;

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 // planned, so a caller must not load WAITING, INITIAL or RUNNING exclusive
 // tasks. Instances must be new.
 func (s *Store) BulkLoad(ctx context.Context, instances []*tc.Instance, tasks []*tc.Task) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *writeTx) error {
 		if err := bulkInstances(ctx, tx, instances); err != nil {
 			return err
 		}
@@ -32,7 +31,7 @@ func (s *Store) BulkLoad(ctx context.Context, instances []*tc.Instance, tasks []
 	})
 }
 
-func bulkInstances(ctx context.Context, tx *sql.Tx, instances []*tc.Instance) error {
+func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) error {
 	if len(instances) == 0 {
 		return nil
 	}
@@ -51,7 +50,7 @@ func bulkInstances(ctx context.Context, tx *sql.Tx, instances []*tc.Instance) er
 	return nil
 }
 
-func bulkTasks(ctx context.Context, tx *sql.Tx, tasks []*tc.Task) error {
+func bulkTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (tenant, type, instance_ids, async_request_id,
 		created_at, exclusive, `+strings.Join(stateColumns, ", ")+`) VALUES (`+placeholders(6+len(stateColumns))+`)`)
 	if err != nil {

@@ -1,14 +1,16 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"slices"
 
 	tc "github.com/taskcenter/taskcenter"
 )
+
+// claimEventsSQL appends the events of claims of a JSON array of ids.
+const claimEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+	SELECT id, tenant, ?, 'INITIAL', 'RUNNING', progress, message, ?
+	FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
 
 // TaskClaim leases up to p.Max ready tasks, oldest first. The single writer
 // makes the selection and the update one atomic step; one UPDATE claims
@@ -19,7 +21,7 @@ func (s *Store) TaskClaim(ctx context.Context, p *tc.TaskClaimParams) ([]*tc.Tas
 		return nil, nil
 	}
 	var claimed []*tc.Task
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.write(ctx, func(tx *writeTx) (err error) {
 		if claimed, err = claimReady(ctx, tx, p); err != nil || len(claimed) == 0 {
 			return err
 		}
@@ -28,11 +30,7 @@ func (s *Store) TaskClaim(ctx context.Context, p *tc.TaskClaimParams) ([]*tc.Tas
 			ids[i] = t.ID
 		}
 		list, _ := json.Marshal(ids)
-		_, err = tx.ExecContext(ctx, `INSERT INTO task_events
-				(task_id, tenant, at, from_status, to_status, progress, message, actor)
-			SELECT id, tenant, ?, 'INITIAL', 'RUNNING', progress, message, ?
-			FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-			millis(p.Now), p.WorkerID, string(list))
+		_, err = tx.ExecContext(ctx, claimEventsSQL, millis(p.Now), p.WorkerID, string(list))
 		return dbError("claim tasks", err)
 	})
 	if err != nil {
@@ -41,35 +39,53 @@ func (s *Store) TaskClaim(ctx context.Context, p *tc.TaskClaimParams) ([]*tc.Tas
 	return claimed, nil
 }
 
-// claimReady makes the oldest ready tasks RUNNING and returns them by id.
-func claimReady(ctx context.Context, tx *sql.Tx, p *tc.TaskClaimParams) ([]*tc.Task, error) {
-	var w where
-	w.add("status = 'INITIAL'")
-	w.add("run_after <= ?", millis(p.Now))
-	w.tenant(p.Tenant)
-	if len(p.Types) > 0 {
-		in(&w, "type", p.Types)
+// claimSQL are the claim statements, for one tenant or all (the first
+// index) and for any type or those of a JSON array (the second): constant
+// texts, so that each is prepared once.
+var claimSQL = [2][2]string{
+	{claimQuery(false, false), claimQuery(false, true)},
+	{claimQuery(true, false), claimQuery(true, true)},
+}
+
+func claimQuery(allTenants, byType bool) string {
+	ready := "status = 'INITIAL' AND run_after <= ?"
+	if !allTenants {
+		ready += " AND tenant = ?"
 	}
-	now := millis(p.Now)
-	args := append([]any{now, now, p.WorkerID, millis(p.Now.Add(p.Lease)), now}, w.args...)
-	rows, err := tx.QueryContext(ctx, `UPDATE tasks SET status = 'RUNNING',
+	if byType {
+		ready += " AND type IN (SELECT value FROM json_each(?))"
+	}
+	return `UPDATE tasks SET status = 'RUNNING',
 			started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, attempts = attempts + 1,
 			updated_at = ?, lease_owner = ?, lease_expires_at = ?, claimed_at = ?,
 			cancel_requested = 0, pause_requested = 0
-		WHERE id IN (SELECT id FROM tasks`+w.String()+` ORDER BY id LIMIT ?)
-		RETURNING `+taskColumns, append(args, p.Max)...)
+		WHERE id IN (SELECT id FROM tasks WHERE ` + ready + ` ORDER BY id LIMIT ?)
+		RETURNING ` + taskColumns
+}
+
+// claimReady makes the oldest ready tasks RUNNING and returns them by id.
+func claimReady(ctx context.Context, tx *writeTx, p *tc.TaskClaimParams) ([]*tc.Task, error) {
+	now := millis(p.Now)
+	args := []any{now, now, p.WorkerID, millis(p.Now.Add(p.Lease)), now, now}
+	allTenants := p.Tenant == tc.AllTenants
+	if !allTenants {
+		args = append(args, p.Tenant)
+	}
+	byType := len(p.Types) > 0
+	if byType {
+		args = append(args, jsonText(p.Types))
+	}
+	rows, err := tx.QueryContext(ctx, claimSQL[b2i(allTenants)][b2i(byType)], append(args, p.Max)...)
 	if err != nil {
 		return nil, dbError("claim tasks", err)
 	}
-	defer rows.Close()
-	var tasks []*tc.Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, dbError("claim tasks", err)
-		}
-		tasks = append(tasks, t)
+	tasks, err := scanTasks(rows)
+	return tasks, dbError("claim tasks", err)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	slices.SortFunc(tasks, func(a, b *tc.Task) int { return cmp.Compare(a.ID, b.ID) })
-	return tasks, dbError("claim tasks", rows.Err())
+	return 0
 }

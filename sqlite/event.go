@@ -7,13 +7,27 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// appendEvent adds an entry to a task's history.
-func appendEvent(ctx context.Context, tx *sql.Tx, tenant string, e *tc.Event) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO task_events
-			(task_id, tenant, at, from_status, to_status, progress, message, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.TaskID, tenant, millis(e.At), e.From, e.To, e.Progress, e.Message, e.Actor)
-	return dbError("append event", err)
+// appendEventSQL appends one event.
+const appendEventSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// appendEvents adds entries to the histories of tasks, in order. Each row
+// is task_id, tenant, at, from_status, to_status, progress, message, actor.
+func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, appendEventSQL)
+	if err != nil {
+		return dbError("append events", err)
+	}
+	defer stmt.Close()
+	for _, row := range rows {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return dbError("append events", err)
+		}
+	}
+	return nil
 }
 
 // TaskEvents returns the history of a task of the tenant, oldest first, or

@@ -2,53 +2,63 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"slices"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
 )
 
 // TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL:
-// others at once, exclusive ones through the queues of their instances.
+// others at once, exclusive ones through the queues of their instances,
+// which are replanned once for all of them.
 func (s *Store) TaskPromoteDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		due, err := dueTasks(ctx, tx, now)
 		if err != nil {
 			return err
 		}
+		var free []int64
+		var exclusive []*tc.Task
 		for _, t := range due {
-			if !t.Exclusive {
-				if err := promote(ctx, tx, t.Tenant, t.ID, now, true); err != nil {
-					return err
-				}
-				n++
-				continue
-			}
-			after, err := replan(ctx, tx, t, now, 0)
-			if err != nil {
-				return err
-			}
-			switch after.Status {
-			case tc.StatusInitial:
-				n++
-			case tc.StatusWaiting:
-				// Due but its instances are held: it stays queued, and the
-				// replan of their release starts it. Without its RunAfter it
-				// is not picked here again, where many would hide the rest.
-				if _, err := tx.ExecContext(ctx, `UPDATE tasks SET run_after = 0 WHERE id = ?`, t.ID); err != nil {
-					return dbError("promote due tasks", err)
-				}
+			if t.Exclusive {
+				exclusive = append(exclusive, t)
+			} else {
+				free = append(free, t.ID)
 			}
 		}
-		return nil
+		promoted, err := promote(ctx, tx, free, now)
+		if err != nil {
+			return err
+		}
+		n = len(promoted)
+		if promoted, err = replan(ctx, tx, queueKeys(exclusive), now); err != nil {
+			return err
+		}
+		var held []int64
+		for _, t := range exclusive {
+			if _, ok := slices.BinarySearch(promoted, t.ID); ok {
+				n++
+			} else {
+				held = append(held, t.ID)
+			}
+		}
+		if len(held) == 0 {
+			return nil
+		}
+		// Due but their instances are held: they stay queued, and the
+		// replan of their release starts them. Without their RunAfter they
+		// are not picked here again, where many would hide the rest.
+		_, err = tx.ExecContext(ctx, `UPDATE tasks SET run_after = 0 WHERE id IN (SELECT value FROM json_each(?))`,
+			jsonText(held))
+		return dbError("promote due tasks", err)
 	})
 	return n, err
 }
 
 // dueTasks returns WAITING tasks with a RunAfter that has passed. Exclusive
 // tasks queued without a RunAfter are promoted when their instances free up.
-func dueTasks(ctx context.Context, tx *sql.Tx, now time.Time) ([]*tc.Task, error) {
+func dueTasks(ctx context.Context, tx *writeTx, now time.Time) ([]*tc.Task, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT "+taskColumns+` FROM tasks
 		WHERE status = 'WAITING' AND run_after > 0 AND run_after <= ? ORDER BY id LIMIT 1000`, millis(now))
 	if err != nil {
@@ -92,7 +102,7 @@ func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc
 // instance links and queue rows go with them.
 func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks
 			WHERE status IN ('SUCCEED', 'FAILED', 'KILLED', 'REMOVED') AND ended_at > 0 AND ended_at < ?
 			ORDER BY ended_at LIMIT ?)`, millis(endedBefore), limit)
@@ -109,7 +119,7 @@ func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int)
 // when owner holds it, and reports whether owner holds it now.
 func (s *Store) LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
 	var holder string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 			WHERE leases.owner = excluded.owner OR leases.expires_at < ?`,

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"slices"
 	"time"
@@ -10,78 +9,154 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// syncQueue keeps task_queue in step with an exclusive task's status: the
-// task is queued on its instances while WAITING, INITIAL or RUNNING.
-func syncQueue(ctx context.Context, tx *sql.Tx, t *tc.Task) error {
-	if t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status) {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO task_queue (tenant, instance_id, task_id)
-			SELECT ?, value, ? FROM json_each(?)`, t.Tenant, t.ID, mustJSON(t.InstanceIDs))
-		return dbError("queue task", err)
+// The statements of the queues, each taking a JSON array.
+const (
+	// queueTasksSQL queues tasks, by id, on their instances.
+	queueTasksSQL = `INSERT OR IGNORE INTO task_queue (tenant, instance_id, task_id)
+		SELECT t.tenant, i.value, t.id FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value
+		CROSS JOIN json_each(t.instance_ids) AS i`
+	dequeueTasksSQL = `DELETE FROM task_queue WHERE task_id IN (SELECT value FROM json_each(?))`
+	// queueOnSQL returns the queued tasks on [tenant, instance] pairs.
+	queueOnSQL = `SELECT DISTINCT t.id, t.tenant, t.status, t.run_after, t.instance_ids
+		FROM json_each(?) AS j
+		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1
+		CROSS JOIN tasks AS t ON t.id = q.task_id`
+	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
+		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
+		RETURNING id`
+	promoteEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
+		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
+)
+
+// queueKey is one instance of one tenant: the per-instance queues are per
+// tenant, as instance ids are.
+type queueKey struct{ tenant, instance string }
+
+// queueKeys returns the instances of tasks as queue keys, each once.
+func queueKeys(tasks []*tc.Task) []queueKey {
+	seen := map[queueKey]bool{}
+	var keys []queueKey
+	for _, t := range tasks {
+		for _, id := range t.InstanceIDs {
+			k := queueKey{t.Tenant, id}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM task_queue WHERE task_id = ?`, t.ID)
-	return dbError("dequeue task", err)
+	return keys
+}
+
+// syncQueue keeps task_queue in step with the status of exclusive tasks, as
+// stored: a task is queued on its instances while WAITING, INITIAL or
+// RUNNING, and dequeued otherwise.
+func syncQueue(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
+	var queued, dequeued []int64
+	for _, t := range tasks {
+		if t.Status == tc.StatusWaiting || tc.HoldsInstances(t.Status) {
+			queued = append(queued, t.ID)
+		} else {
+			dequeued = append(dequeued, t.ID)
+		}
+	}
+	if len(queued) > 0 {
+		_, err := tx.ExecContext(ctx, queueTasksSQL, jsonText(queued))
+		if err != nil {
+			return dbError("queue tasks", err)
+		}
+	}
+	if len(dequeued) > 0 {
+		_, err := tx.ExecContext(ctx, dequeueTasksSQL, jsonText(dequeued))
+		return dbError("dequeue tasks", err)
+	}
+	return nil
 }
 
 // replan promotes the waiting tasks that PlanPromotions lets start on the
-// instances of t, appending an event for each but silent, and returns t as
-// stored afterwards. The single writer makes the plan atomic.
-func replan(ctx context.Context, tx *sql.Tx, t *tc.Task, now time.Time, silent int64) (*tc.Task, error) {
-	entries, err := loadQueue(ctx, tx, t.Tenant, t.InstanceIDs)
+// given instances, in one step for all of them, and returns their ids in
+// order. The single writer makes the plan atomic.
+func replan(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([]int64, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	queue, err := loadQueue(ctx, tx, keys)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range tc.PlanPromotions(entries, now) {
-		if err := promote(ctx, tx, t.Tenant, id, now, id != silent); err != nil {
-			return nil, err
-		}
+	return promote(ctx, tx, plan(queue, now), now)
+}
+
+// plan returns the ids of the queued tasks that PlanPromotions starts, in
+// order. Instance ids are per tenant, so each tenant's queues are planned
+// apart.
+func plan(queue map[int64]queued, now time.Time) []int64 {
+	byTenant := map[string][]tc.QueueEntry{}
+	for _, e := range queue {
+		byTenant[e.tenant] = append(byTenant[e.tenant], e.QueueEntry)
 	}
-	return getTask(ctx, tx, t.Tenant, t.ID)
+	var ids []int64
+	for _, entries := range byTenant {
+		ids = append(ids, tc.PlanPromotions(entries, now)...)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// queued is a task of task_queue and its tenant.
+type queued struct {
+	tc.QueueEntry
+	tenant string
 }
 
 // loadQueue returns the queued tasks on the given instances and, to a fixed
 // point, on every other instance those tasks name: a multi-instance task is
 // planned only once the holders of all its instances are known.
-func loadQueue(ctx context.Context, tx *sql.Tx, tenant string, instances []string) ([]tc.QueueEntry, error) {
-	seen := map[string]bool{}
-	all := slices.Clone(instances)
-	for _, id := range all {
-		seen[id] = true
+func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey) (map[int64]queued, error) {
+	seen := map[queueKey]bool{}
+	for _, k := range keys {
+		seen[k] = true
 	}
-	for {
-		entries, err := queueOn(ctx, tx, tenant, all)
+	all := map[int64]queued{}
+	for len(keys) > 0 {
+		entries, err := queueOn(ctx, tx, keys)
 		if err != nil {
 			return nil, err
 		}
-		grew := false
+		keys = nil
 		for _, e := range entries {
+			if _, ok := all[e.ID]; ok {
+				continue
+			}
+			all[e.ID] = e
 			for _, id := range e.InstanceIDs {
-				if !seen[id] {
-					seen[id], grew = true, true
-					all = append(all, id)
+				if k := (queueKey{e.tenant, id}); !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
 				}
 			}
 		}
-		if !grew {
-			return entries, nil
-		}
 	}
+	return all, nil
 }
 
-func queueOn(ctx context.Context, tx *sql.Tx, tenant string, instances []string) ([]tc.QueueEntry, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT t.id, t.status, t.run_after, t.instance_ids
-		FROM task_queue AS q JOIN tasks AS t ON t.id = q.task_id
-		WHERE q.tenant = ? AND q.instance_id IN (SELECT value FROM json_each(?))`,
-		tenant, mustJSON(instances))
+func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error) {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.tenant, k.instance}
+	}
+	rows, err := tx.QueryContext(ctx, queueOnSQL, jsonText(pairs))
 	if err != nil {
 		return nil, dbError("load queue", err)
 	}
 	defer rows.Close()
-	var entries []tc.QueueEntry
+	var entries []queued
 	for rows.Next() {
-		var e tc.QueueEntry
+		var e queued
 		var runAfter int64
 		var ids string
-		if err := rows.Scan(&e.ID, &e.Status, &runAfter, &ids); err != nil {
+		if err := rows.Scan(&e.ID, &e.tenant, &e.Status, &runAfter, &ids); err != nil {
 			return nil, dbError("load queue", err)
 		}
 		e.RunAfter = fromMillis(runAfter)
@@ -93,26 +168,29 @@ func queueOn(ctx context.Context, tx *sql.Tx, tenant string, instances []string)
 	return entries, dbError("load queue", rows.Err())
 }
 
-// promote makes a WAITING task INITIAL, with an event unless withEvent is false.
-func promote(ctx context.Context, tx *sql.Tx, tenant string, id int64, now time.Time, withEvent bool) error {
-	t, err := getTask(ctx, tx, tenant, id)
+// promote makes WAITING tasks INITIAL, as Task.Transition does, with an
+// event for each, and returns their ids in order.
+func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, promoteSQL, millis(now), jsonText(ids))
 	if err != nil {
-		return err
+		return nil, dbError("promote tasks", err)
 	}
-	from := t.Status
-	if err := t.Transition(tc.StatusInitial, now); err != nil {
-		return err
+	defer rows.Close()
+	var promoted []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError("promote tasks", err)
+		}
+		promoted = append(promoted, id)
 	}
-	t.UpdatedAt = now
-	if _, err := saveTask(ctx, tx, id, t); err != nil || !withEvent {
-		return err
+	if err := rows.Err(); err != nil || len(promoted) == 0 {
+		return nil, dbError("promote tasks", err)
 	}
-	return appendEvent(ctx, tx, tenant, &tc.Event{TaskID: id, At: now, From: from, To: tc.StatusInitial,
-		Progress: t.Progress, Actor: tc.ActorEngine})
-}
-
-// mustJSON encodes a list of strings; it cannot fail.
-func mustJSON(ids []string) string {
-	b, _ := json.Marshal(nonNil(ids))
-	return string(b)
+	slices.Sort(promoted)
+	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(promoted))
+	return promoted, dbError("promote tasks", err)
 }

@@ -3,7 +3,10 @@
 //
 // Writes go through a single connection whose transactions begin IMMEDIATE,
 // so they are serialized and never fail half-way on a lock; reads use a pool
-// of read-only connections that WAL lets run beside the writer.
+// of read-only connections that WAL lets run beside the writer. The writer
+// keeps the statements of its frequent writes prepared, and batches of
+// tasks are written with a number of queries that does not grow with the
+// batch, rows aside.
 package sqlite
 
 import (
@@ -15,6 +18,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -35,6 +40,9 @@ const (
 type Store struct {
 	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	reader *sql.DB // a pool of query-only connections
+
+	prepareMu sync.Mutex
+	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
 }
 
 var _ tc.Store = (*Store)(nil)
@@ -77,6 +85,9 @@ func openDB(path, params string, conns int) (*sql.DB, error) {
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
+	if m := s.prepared.Load(); m != nil {
+		closeStmts(*m)
+	}
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
@@ -97,8 +108,11 @@ type scanner interface {
 }
 
 // write runs fn in a transaction of the writer and commits when fn succeeds.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.writer, nil, fn)
+func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
+	prepared := s.preparedQueries(ctx)
+	return inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
+		return fn(&writeTx{Tx: tx, prepared: prepared})
+	})
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
@@ -25,4 +26,21 @@ func TestConnectionSettings(t *testing.T) {
 	require.Equal(t, "1", pragma(s.reader, "query_only"))
 	_, err = s.reader.Exec("CREATE TABLE t (x INTEGER)")
 	require.Error(t, err, "the reader pool cannot write")
+}
+
+// TestHotQueriesPrepared: once migrated, the writer prepares every hot
+// query, so none silently falls back to a preparation per use.
+func TestHotQueriesPrepared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.Nil(t, s.preparedQueries(ctx), "no tables to prepare against before Migrate")
+	require.NoError(t, s.Migrate(ctx))
+	prepared := s.preparedQueries(ctx)
+	require.Len(t, prepared, len(hotQueries))
+	for _, q := range hotQueries {
+		require.NotNil(t, prepared[q], q)
+	}
 }

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+)
+
+// hotQueries are the statements of the batch writes. The writer prepares
+// them once and reuses them in every transaction: with modernc.org/sqlite,
+// preparing is a fair share of what a small statement costs.
+var hotQueries = []string{
+	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
+	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, claimEventsSQL,
+	queueTasksSQL, dequeueTasksSQL, queueOnSQL, promoteSQL, promoteEventsSQL,
+	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1],
+}
+
+// writeTx is a transaction of the writer. Its ExecContext, QueryContext and
+// PrepareContext run the hotQueries from the store's prepared statements,
+// and prepare any other query as a *sql.Tx does.
+type writeTx struct {
+	*sql.Tx
+	prepared map[string]*sql.Stmt
+}
+
+// ExecContext executes a query that returns no rows.
+func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.prepared[query]; st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext executes a query that returns rows.
+func (tx *writeTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared[query]; st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// PrepareContext returns a statement of the transaction, for a query run
+// many times in it.
+func (tx *writeTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := tx.prepared[query]; st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.Tx.PrepareContext(ctx, query)
+}
+
+// preparedQueries returns the writer's prepared hotQueries, preparing them
+// on the first call that can: until Migrate has created the tables, none
+// can be prepared and writes prepare their statements as they go. It must
+// not be called inside a transaction of the writer, whose one connection
+// the preparation needs.
+func (s *Store) preparedQueries(ctx context.Context) map[string]*sql.Stmt {
+	if m := s.prepared.Load(); m != nil {
+		return *m
+	}
+	s.prepareMu.Lock()
+	defer s.prepareMu.Unlock()
+	if m := s.prepared.Load(); m != nil {
+		return *m
+	}
+	m := make(map[string]*sql.Stmt, len(hotQueries))
+	for _, q := range hotQueries {
+		st, err := s.writer.PrepareContext(ctx, q)
+		if err != nil {
+			closeStmts(m)
+			return nil
+		}
+		m[q] = st
+	}
+	s.prepared.Store(&m)
+	return m
+}
+
+func closeStmts(m map[string]*sql.Stmt) {
+	for _, st := range m {
+		st.Close()
+	}
+}
