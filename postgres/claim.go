@@ -93,6 +93,9 @@ func saveTasks(ctx context.Context, tx pgx.Tx, tasks []*taskcenter.Task) ([]*tas
 		WHERE t.id = v.id
 		RETURNING `
 	n := len(tasks)
+	if n == 0 {
+		return nil, nil
+	}
 	var (
 		ids, timeouts                          = make([]int64, n), make([]int64, n)
 		statuses, messages, contexts, owners   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -134,6 +137,9 @@ func insertEvents(ctx context.Context, tx pgx.Tx, tenants []string, events []*ta
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
 			$6::integer[], $7::text[], $8::text[])`
 	n := len(events)
+	if n == 0 {
+		return nil
+	}
 	ids, at, progress := make([]int64, n), make([]any, n), make([]int, n)
 	from, to, messages, actors := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, e := range events {
