@@ -318,8 +318,10 @@ func tasksByRequestID(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInser
 	if len(tenants) == 0 {
 		return found, nil
 	}
+	// The condition on async_request_id lets the partial unique index serve.
 	const q = `SELECT ` + taskColumns + ` FROM tasks
-		WHERE (tenant, async_request_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+		WHERE (tenant, async_request_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			AND async_request_id <> ''`
 	rows, _ := tx.Query(ctx, q, tenants, requestIDs)
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
 	if err != nil {
