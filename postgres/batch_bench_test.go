@@ -129,6 +129,7 @@ func BenchmarkTaskComplete(b *testing.B) {
 	for _, mode := range []string{"one", "batch100"} {
 		b.Run(mode, func(b *testing.B) {
 			s := setupBench(b, pgtest.URL(b))
+			b.ResetTimer()
 			b.StopTimer()
 			for range b.N {
 				instances := s.instances(b, "ta", batchSize)
@@ -170,6 +171,7 @@ func BenchmarkTaskComplete(b *testing.B) {
 func BenchmarkTaskClaim(b *testing.B) {
 	s := setupBench(b, pgtest.URL(b))
 	instances := s.instances(b, "ta", batchSize)
+	b.ResetTimer()
 	b.StopTimer()
 	for range b.N {
 		s.insertMany(b, params("ta", instances, false))
