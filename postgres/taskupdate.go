@@ -46,20 +46,14 @@ func (s *Store) TaskUpdateMany(ctx context.Context, ps []*taskcenter.TaskUpdateP
 
 // updateTasks is TaskUpdateMany inside its transaction.
 func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdateParams) ([]taskcenter.TaskResult, error) {
-	ids := make([]int64, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
 	// The instances of exclusive tasks are locked before the tasks: a
 	// concurrent plan holding them may be about to promote one. Whether a
 	// task is exclusive, its tenant and its instances never change.
-	locked := map[instanceKey]bool{}
-	keys, err := queueKeys(ctx, tx, ps, ids)
+	ids, keys, err := updateLockSet(ctx, tx, ps)
 	if err != nil {
 		return nil, err
 	}
+	locked := map[instanceKey]bool{}
 	if len(keys) > 0 {
 		if _, err := lockQueues(ctx, tx, keys, locked); err != nil {
 			return nil, err
@@ -108,47 +102,57 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	return b.out, nil
 }
 
-// queueKeys reads, without locking, the instances of the exclusive tasks
-// among ids that an update of ps may change: what must be locked before the
-// tasks themselves.
-func queueKeys(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdateParams, ids []int64) ([]instanceKey, error) {
-	const q = `SELECT id, tenant, instance_ids FROM tasks WHERE id = ANY($1) AND exclusive`
-	rows, _ := tx.Query(ctx, q, ids)
+// updateLockSet reads, without locking, what the updates need locked: the
+// ids of the tasks they may see, sorted, and the instances of the exclusive
+// ones among them. A task of another tenant is not locked at all, so that
+// no task is locked without its instances.
+func updateLockSet(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdateParams) ([]int64, []instanceKey, error) {
+	asked := make([]int64, len(ps))
+	for i, p := range ps {
+		asked[i] = p.ID
+	}
+	const q = `SELECT id, tenant, instance_ids, exclusive FROM tasks WHERE id = ANY($1)`
+	rows, _ := tx.Query(ctx, q, asked)
 	type task struct {
-		id        int64
 		tenant    string
 		instances []string
+		exclusive bool
 	}
-	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (task, error) {
-		var t task
-		err := row.Scan(&t.id, &t.tenant, &t.instances)
-		return t, err
+	tasks := map[int64]task{}
+	var id int64
+	var t task
+	_, err := pgx.ForEachRow(rows, []any{&id, &t.tenant, &t.instances, &t.exclusive}, func() error {
+		tasks[id] = t
+		t.instances = nil // the next row scans into a slice of its own
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read tasks: %w", err)
+		return nil, nil, fmt.Errorf("read tasks: %w", err)
 	}
-	tenants := make(map[int64]string, len(tasks))
-	for _, t := range tasks {
-		tenants[t.id] = t.tenant
-	}
-	wanted := map[int64]bool{}
-	for _, p := range ps {
-		if tenant, ok := tenants[p.ID]; ok && visible(p.Tenant, tenant) {
-			wanted[p.ID] = true
-		}
-	}
+	seen := map[int64]bool{}
+	var ids []int64
 	var keys []instanceKey
-	for _, t := range tasks {
-		if wanted[t.id] {
+	for _, p := range ps {
+		t, ok := tasks[p.ID]
+		if !ok || seen[p.ID] || !visible(p.Tenant, t.tenant) {
+			continue
+		}
+		seen[p.ID] = true
+		ids = append(ids, p.ID)
+		if t.exclusive {
 			keys = append(keys, instanceKeysOf(t.tenant, t.instances)...)
 		}
 	}
-	return keys, nil
+	slices.Sort(ids)
+	return ids, keys, nil
 }
 
 // lockTasks locks the tasks with the given ids, in id order, and returns
 // them by id. Missing ids are left out.
 func lockTasks(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*taskcenter.Task, error) {
+	if len(ids) == 0 {
+		return map[int64]*taskcenter.Task{}, nil
+	}
 	const q = `SELECT ` + taskColumns + ` FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE`
 	rows, _ := tx.Query(ctx, q, ids)
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
