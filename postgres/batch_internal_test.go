@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
+)
+
+// statementCounter counts the statements a pool sends.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// setupCounted opens a migrated store whose statements are counted.
+func setupCounted(t *testing.T) (*Store, *statementCounter) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	require.NoError(t, err)
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	s := &Store{pool: pool}
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	return s, counter
+}
+
+// TestBatchStatementsDoNotGrow runs the same work as batches of 2 and of 40
+// exclusive tasks, each with a successor that the completion promotes, and
+// requires both to send as many statements.
+func TestBatchStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
+	s, counter := setupCounted(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	// run inserts n exclusive tasks and their successors, claims the first
+	// ones and completes them, and returns the statements each step sent.
+	run := func(prefix string, n int) []int64 {
+		var ps []*taskcenter.TaskInsertParams
+		for i := range n {
+			inst := fmt.Sprintf("%s-%d", prefix, i)
+			_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: inst, Tenant: "ta", Status: taskcenter.InstanceNormal})
+			require.NoError(t, err)
+			for range 2 {
+				ps = append(ps, &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
+					Tenant: "ta", Type: prefix, Status: taskcenter.StatusWaiting, Exclusive: true,
+					InstanceIDs: []string{inst}, CreatedAt: now, AsyncRequestID: fmt.Sprintf("%s-%d", inst, len(ps)),
+				}})
+			}
+		}
+		var counts []int64
+		step := func(fn func()) {
+			before := counter.n.Load()
+			fn()
+			counts = append(counts, counter.n.Load()-before)
+		}
+		step(func() {
+			res, err := s.TaskInsertMany(ctx, ps)
+			require.NoError(t, err)
+			for _, r := range res {
+				require.NoError(t, r.Err)
+			}
+		})
+		var claimed []*taskcenter.Task
+		step(func() {
+			var err error
+			claimed, err = s.TaskClaim(ctx, &taskcenter.TaskClaimParams{Tenant: "ta", WorkerID: "w",
+				Types: []string{prefix}, Max: 2 * n, Lease: time.Minute, Now: now})
+			require.NoError(t, err)
+			require.Len(t, claimed, n, "one task per instance is ready")
+		})
+		step(func() {
+			var ups []*taskcenter.TaskUpdateParams
+			for _, task := range claimed {
+				ups = append(ups, &taskcenter.TaskUpdateParams{Tenant: "ta", ID: task.ID, Actor: "w", Now: now,
+					Update: func(t *taskcenter.Task) error { return t.Transition(taskcenter.StatusSucceed, now) }})
+			}
+			res, err := s.TaskUpdateMany(ctx, ups)
+			require.NoError(t, err)
+			for _, r := range res {
+				require.NoError(t, r.Err)
+			}
+		})
+		page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: taskcenter.AllTenants, Types: []string{prefix},
+			Statuses: []taskcenter.Status{taskcenter.StatusInitial}, Limit: 1})
+		require.NoError(t, err)
+		require.Equal(t, n, page.Total, "every successor was promoted")
+		return counts
+	}
+	// The first run also prepares the statements on the pool's connections.
+	run("warm", 2)
+	small, large := run("small", 2), run("large", 40)
+	require.Equal(t, small, large, "statements of insert, claim and complete")
+}
+
+// TestBatchPlansTenantsApart updates and inserts, in single batches, the
+// tasks of two tenants whose instances have the same id: each tenant's
+// queue is planned on its own.
+func TestBatchPlansTenantsApart(t *testing.T) {
+	t.Parallel()
+	s, _ := setupCounted(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	tenants := []string{"ta", "tb"}
+	exclusive := func(tenant string) *taskcenter.TaskInsertParams {
+		return &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
+			Tenant: tenant, Type: taskcenter.TypeReboot, Status: taskcenter.StatusWaiting, Exclusive: true,
+			InstanceIDs: []string{"cdb-1"}, CreatedAt: now,
+		}}
+	}
+	for _, tenant := range tenants {
+		_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: tenant, Status: taskcenter.InstanceNormal})
+		require.NoError(t, err)
+	}
+	res, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{
+		exclusive("ta"), exclusive("tb"), exclusive("ta"), exclusive("tb"),
+	})
+	require.NoError(t, err)
+	for i, want := range []taskcenter.Status{taskcenter.StatusInitial, taskcenter.StatusInitial,
+		taskcenter.StatusWaiting, taskcenter.StatusWaiting} {
+		require.NoError(t, res[i].Err)
+		require.Equal(t, want, res[i].Task.Status, "task %d", i)
+	}
+
+	kill := func(task *taskcenter.Task) *taskcenter.TaskUpdateParams {
+		return &taskcenter.TaskUpdateParams{Tenant: taskcenter.AllTenants, ID: task.ID, Actor: "op", Now: now,
+			Update: func(t *taskcenter.Task) error { return t.Transition(taskcenter.StatusKilled, now) }}
+	}
+	ups, err := s.TaskUpdateMany(ctx, []*taskcenter.TaskUpdateParams{kill(res[1].Task), kill(res[0].Task)})
+	require.NoError(t, err)
+	for _, u := range ups {
+		require.NoError(t, u.Err)
+		require.Equal(t, taskcenter.StatusKilled, u.Task.Status)
+	}
+	for i := 2; i < 4; i++ {
+		got, err := s.TaskGet(ctx, res[i].Task.Tenant, res[i].Task.ID)
+		require.NoError(t, err)
+		require.Equal(t, taskcenter.StatusInitial, got.Status, "the successor in %s", got.Tenant)
+		events, err := s.TaskEvents(ctx, got.Tenant, got.ID)
+		require.NoError(t, err)
+		require.Len(t, events, 2)
+		require.Equal(t, taskcenter.ActorEngine, events[1].Actor)
+	}
+
+	// The successors hold cdb-1 in their tenants only.
+	more, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{exclusive("ta"), exclusive("tb")})
+	require.NoError(t, err)
+	for _, r := range more {
+		require.NoError(t, r.Err)
+		require.Equal(t, taskcenter.StatusWaiting, r.Task.Status, "tenant %s", r.Task.Tenant)
+	}
+}
