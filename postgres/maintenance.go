@@ -112,10 +112,13 @@ func promotePlain(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time) (i
 			To: taskcenter.StatusInitial, Progress: t.Progress, Actor: taskcenter.ActorEngine}
 		tenants[i] = t.Tenant
 	}
-	if _, err := saveTasks(ctx, tx, tasks); err != nil {
+	var w writes
+	var saved []*taskcenter.Task
+	if err := w.saveTasks(tasks, &saved); err != nil {
 		return 0, err
 	}
-	return len(tasks), insertEvents(ctx, tx, tenants, events)
+	w.insertEvents(tenants, events)
+	return len(tasks), w.send(ctx, tx)
 }
 
 // promoteExclusive plans the queues of a due exclusive task, under the

@@ -141,36 +141,6 @@ func queueOn(ctx context.Context, tx pgx.Tx, keys []instanceKey) ([]queued, erro
 	return entries, nil
 }
 
-// syncQueues keeps task_queue in step with the status of exclusive tasks: a
-// task is queued on its instances while WAITING, INITIAL or RUNNING. The
-// caller holds the locks of the tasks' instances.
-func syncQueues(ctx context.Context, tx pgx.Tx, tasks []*taskcenter.Task) error {
-	var tenants, instances []string
-	var queue, dequeue []int64
-	for _, t := range tasks {
-		if t.Status != taskcenter.StatusWaiting && !taskcenter.HoldsInstances(t.Status) {
-			dequeue = append(dequeue, t.ID)
-			continue
-		}
-		for _, id := range t.InstanceIDs {
-			tenants, instances, queue = append(tenants, t.Tenant), append(instances, id), append(queue, t.ID)
-		}
-	}
-	if len(queue) > 0 {
-		const q = `INSERT INTO task_queue (tenant, instance_id, task_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`
-		if _, err := tx.Exec(ctx, q, tenants, instances, queue); err != nil {
-			return fmt.Errorf("queue tasks: %w", err)
-		}
-	}
-	if len(dequeue) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM task_queue WHERE task_id = ANY($1)`, dequeue); err != nil {
-			return fmt.Errorf("dequeue tasks: %w", err)
-		}
-	}
-	return nil
-}
-
 // replan locks the queues of the instances (see lockQueues for locked),
 // promotes the waiting tasks that PlanPromotions lets start, and returns
 // them as stored. Each promotion appends an event (actor ActorEngine), but
@@ -222,11 +192,13 @@ func promote(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, silent 
 			tenants = append(tenants, t.Tenant)
 		}
 	}
-	saved, err := saveTasks(ctx, tx, tasks)
-	if err != nil {
+	var w writes
+	var saved []*taskcenter.Task
+	if err := w.saveTasks(tasks, &saved); err != nil {
 		return nil, err
 	}
-	return saved, insertEvents(ctx, tx, tenants, events)
+	w.insertEvents(tenants, events)
+	return saved, w.send(ctx, tx)
 }
 
 // wrapErr is err with a prefix, or nil.

@@ -140,10 +140,7 @@ func insertFresh(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 			}
 		}
 	}
-	if err := insertTaskInstances(ctx, tx, created); err != nil {
-		return err
-	}
-	final, err := queueCreated(ctx, tx, created)
+	final, w, err := queueCreated(ctx, tx, created)
 	if err != nil {
 		return err
 	}
@@ -159,16 +156,18 @@ func insertFresh(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 			Progress: task.Progress, Actor: ps[i].Actor})
 		tenants = append(tenants, task.Tenant)
 	}
-	return insertEvents(ctx, tx, tenants, events)
+	w.insertEvents(tenants, events)
+	return w.send(ctx, tx)
 }
 
-// queueCreated queues the new exclusive tasks on their instances and plans
-// those queues, and returns every new task by id as stored afterwards. A
-// queued task that may start at once is then stored INITIAL with one
-// submission event, not a WAITING one and a promotion. The queue rows are
-// invisible to others until the commit, which comes after the plan has
-// locked the instances, so they may be written first.
-func queueCreated(ctx context.Context, tx pgx.Tx, created []*taskcenter.Task) (map[int64]*taskcenter.Task, error) {
+// queueCreated indexes the new tasks under their instances, queues the
+// exclusive ones and plans their queues, and returns every new task by id as
+// stored afterwards, and the writes still to send. A queued task that may
+// start at once is then stored INITIAL with one submission event, not a
+// WAITING one and a promotion. The queue rows are invisible to others until
+// the commit, which comes after the plan has locked the instances, so they
+// may be written first.
+func queueCreated(ctx context.Context, tx pgx.Tx, created []*taskcenter.Task) (map[int64]*taskcenter.Task, *writes, error) {
 	final := make(map[int64]*taskcenter.Task, len(created))
 	var queued []*taskcenter.Task
 	var keys []instanceKey
@@ -181,22 +180,26 @@ func queueCreated(ctx context.Context, tx pgx.Tx, created []*taskcenter.Task) (m
 			silent[t.ID] = true
 		}
 	}
+	w := &writes{}
+	w.insertTaskInstances(created)
 	if len(queued) == 0 {
-		return final, nil
+		// Nothing to plan: these rows go out with the first events.
+		return final, w, nil
 	}
-	if err := syncQueues(ctx, tx, queued); err != nil {
-		return nil, err
+	w.syncQueues(queued)
+	if err := w.send(ctx, tx); err != nil {
+		return nil, nil, err
 	}
 	promoted, err := replan(ctx, tx, keys, latestCreated(queued), silent, map[instanceKey]bool{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, t := range promoted {
 		if _, ok := final[t.ID]; ok {
 			final[t.ID] = t
 		}
 	}
-	return final, nil
+	return final, w, nil
 }
 
 // latestCreated is the latest CreatedAt of the tasks: the time of their plan.
@@ -367,26 +370,6 @@ func unknownInstance(t *taskcenter.Task, known map[instanceKey]bool) (string, bo
 		}
 	}
 	return "", true
-}
-
-// insertTaskInstances indexes each task under each of its instances.
-func insertTaskInstances(ctx context.Context, tx pgx.Tx, tasks []*taskcenter.Task) error {
-	var tenants, instances []string
-	var ids []int64
-	for _, t := range tasks {
-		for _, id := range t.InstanceIDs {
-			tenants, instances, ids = append(tenants, t.Tenant), append(instances, id), append(ids, t.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	const q = `INSERT INTO task_instances (tenant, instance_id, task_id)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`
-	if _, err := tx.Exec(ctx, q, tenants, instances, ids); err != nil {
-		return fmt.Errorf("index task instances: %w", err)
-	}
-	return nil
 }
 
 // TaskGet returns a task of the tenant, or ENOTFOUND.

@@ -67,28 +67,28 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	if len(b.dirty) == 0 {
 		return b.out, nil
 	}
-	saved, err := saveTasks(ctx, tx, b.dirty)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range saved {
-		b.out[b.last[t.ID]].Task = t
-	}
-	if err := insertEvents(ctx, tx, b.eventTenants, b.events); err != nil {
-		return nil, err
-	}
 	// Exclusive tasks whose status changed leave or join their queues, which
 	// are then planned once for the whole batch.
 	var requeued []*taskcenter.Task
 	var replanned []instanceKey
-	for _, t := range saved {
+	for _, t := range b.dirty {
 		if b.requeue[t.ID] {
 			requeued = append(requeued, t)
 			replanned = append(replanned, instanceKeysOf(t.Tenant, t.InstanceIDs)...)
 		}
 	}
-	if err := syncQueues(ctx, tx, requeued); err != nil {
+	var w writes
+	var saved []*taskcenter.Task
+	if err := w.saveTasks(b.dirty, &saved); err != nil {
 		return nil, err
+	}
+	w.insertEvents(b.eventTenants, b.events)
+	w.syncQueues(requeued)
+	if err := w.send(ctx, tx); err != nil {
+		return nil, err
+	}
+	for _, t := range saved {
+		b.out[b.last[t.ID]].Task = t
 	}
 	promoted, err := replan(ctx, tx, replanned, b.now, nil, locked)
 	if err != nil {
