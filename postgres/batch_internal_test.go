@@ -30,7 +30,9 @@ func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ p
 	return ctx
 }
 
-func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
+func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	c.n.Add(1)
+}
 
 func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
@@ -173,5 +175,47 @@ func TestBatchPlansTenantsApart(t *testing.T) {
 	for _, r := range more {
 		require.NoError(t, r.Err)
 		require.Equal(t, taskcenter.StatusWaiting, r.Task.Status, "tenant %s", r.Task.Tenant)
+	}
+}
+
+// TestBatchItemPostgresRefuses sends, among good items, an insert and an
+// update that PostgreSQL itself would refuse (a NUL byte in text, a context
+// that is not JSON): they fail alone, with EINVALID, and the rest is written.
+func TestBatchItemPostgresRefuses(t *testing.T) {
+	t.Parallel()
+	s, _ := setupCounted(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
+	require.NoError(t, err)
+	task := func(context string) *taskcenter.TaskInsertParams {
+		return &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{Tenant: "ta", Type: taskcenter.TypeReboot,
+			Status: taskcenter.StatusInitial, InstanceIDs: []string{"cdb-1"}, CreatedAt: now, Context: []byte(context)}}
+	}
+	ins, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{task(`{}`), task(`{"a":`), task(`{"b":1}`)})
+	require.NoError(t, err)
+	require.NoError(t, ins[0].Err)
+	require.Equal(t, taskcenter.EINVALID, taskcenter.ErrorCode(ins[1].Err))
+	require.Nil(t, ins[1].Task)
+	require.NoError(t, ins[2].Err)
+
+	message := func(id int64, m string) *taskcenter.TaskUpdateParams {
+		return &taskcenter.TaskUpdateParams{Tenant: "ta", ID: id, Actor: "w", Now: now,
+			Update: func(t *taskcenter.Task) error { t.Message = m; return nil }}
+	}
+	ups, err := s.TaskUpdateMany(ctx, []*taskcenter.TaskUpdateParams{
+		message(ins[0].Task.ID, "half"), message(ins[2].Task.ID, "nul\x00"), message(ins[2].Task.ID, "fine"),
+	})
+	require.NoError(t, err)
+	require.NoError(t, ups[0].Err)
+	require.Equal(t, taskcenter.EINVALID, taskcenter.ErrorCode(ups[1].Err))
+	require.NoError(t, ups[2].Err)
+	for i, want := range map[int]string{0: "half", 2: "fine"} {
+		got, err := s.TaskGet(ctx, "ta", ins[i].Task.ID)
+		require.NoError(t, err)
+		require.Equal(t, want, got.Message)
+		events, err := s.TaskEvents(ctx, "ta", got.ID)
+		require.NoError(t, err)
+		require.Len(t, events, 2, "the submission and one message change")
 	}
 }

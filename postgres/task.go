@@ -81,6 +81,10 @@ func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 				continue
 			}
 		}
+		if err := storable(t); err != nil {
+			out[i].Err = err
+			continue
+		}
 		if id, ok := unknownInstance(t, known); !ok {
 			out[i].Err = taskcenter.UnknownInstance(id)
 			continue

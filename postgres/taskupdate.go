@@ -185,8 +185,8 @@ type updateBatch struct {
 
 // applyUpdates applies the updates in order to the stored tasks, each to
 // the task as the updates before it left it. An update of a task that is
-// missing or of another tenant is ENOTFOUND, and one whose Update fails
-// leaves the task as it was before it.
+// missing or of another tenant is ENOTFOUND, and one whose Update fails, or
+// makes a task that cannot be stored, leaves the task as it was before it.
 func applyUpdates(ps []*taskcenter.TaskUpdateParams, stored map[int64]*taskcenter.Task) *updateBatch {
 	b := &updateBatch{out: make([]taskcenter.TaskResult, len(ps)), last: map[int64]int{}, requeue: map[int64]bool{}}
 	current := maps.Clone(stored)
@@ -204,6 +204,10 @@ func applyUpdates(ps []*taskcenter.TaskUpdateParams, stored map[int64]*taskcente
 		t.ID, t.Tenant, t.Type, t.InstanceIDs = old.ID, old.Tenant, old.Type, slices.Clone(old.InstanceIDs)
 		t.AsyncRequestID, t.CreatedAt, t.Exclusive = old.AsyncRequestID, old.CreatedAt, old.Exclusive
 		t.UpdatedAt = p.Now
+		if err := storable(t); err != nil {
+			b.out[i].Err = err
+			continue
+		}
 		asStored(t)
 		current[p.ID], b.out[i].Task, b.last[p.ID] = t, t, i
 		if t.Exclusive && t.Status != old.Status {
