@@ -240,7 +240,7 @@ func cloneTask(t *taskcenter.Task) *taskcenter.Task {
 	return &c
 }
 
-// asStored makes t what reading it back after saveTask would return: times
+// asStored makes t what reading it back once saved would return: times
 // in UTC at millisecond precision, the timeout in whole milliseconds, an
 // empty context as {} and empty attach info as nil.
 func asStored(t *taskcenter.Task) {
