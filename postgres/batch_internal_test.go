@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -217,5 +218,74 @@ func TestBatchItemPostgresRefuses(t *testing.T) {
 		events, err := s.TaskEvents(ctx, "ta", got.ID)
 		require.NoError(t, err)
 		require.Len(t, events, 2, "the submission and one message change")
+	}
+}
+
+// TestBatchInsertsConcurrent runs overlapping insert batches at once: every
+// batch queues exclusive tasks on the same instances and reuses request ids
+// that the other batches use too. None may fail as a whole; each request id
+// names one task, which every batch gets back; each instance has exactly
+// one task ready, the oldest of its queue.
+func TestBatchInsertsConcurrent(t *testing.T) {
+	t.Parallel()
+	s, _ := setupCounted(t)
+	ctx := context.Background()
+	instances := []string{"cdb-1", "cdb-2", "cdb-3"}
+	for _, id := range instances {
+		_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: id, Tenant: "ta", Status: taskcenter.InstanceNormal})
+		require.NoError(t, err)
+	}
+	const batches, size = 6, 12
+	results := make([][]taskcenter.TaskResult, batches)
+	errs := make([]error, batches)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for b := range batches {
+		wg.Go(func() {
+			var ps []*taskcenter.TaskInsertParams
+			for i := range size {
+				// Request ids r0..r5 are shared by all batches, in an order of
+				// their own; the rest belong to this batch.
+				request := fmt.Sprintf("b%d-%d", b, i)
+				if i < 6 {
+					request = fmt.Sprintf("r%d", (i+b)%6)
+				}
+				ps = append(ps, &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
+					Tenant: "ta", Type: taskcenter.TypeReboot, Status: taskcenter.StatusWaiting, Exclusive: true,
+					InstanceIDs: []string{instances[i%len(instances)]}, AsyncRequestID: request, CreatedAt: time.Now(),
+				}})
+			}
+			<-start
+			results[b], errs[b] = s.TaskInsertMany(ctx, ps)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	byRequest := map[string]int64{}
+	for b := range batches {
+		require.NoError(t, errs[b], "batch %d", b)
+		for i, r := range results[b] {
+			require.NoError(t, r.Err)
+			request := r.Task.AsyncRequestID
+			if id, ok := byRequest[request]; ok {
+				require.Equal(t, id, r.Task.ID, "request %s in batch %d item %d", request, b, i)
+			}
+			byRequest[request] = r.Task.ID
+		}
+	}
+	page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "ta", Limit: 1})
+	require.NoError(t, err)
+	require.Equal(t, len(byRequest), page.Total, "one task per request id")
+	require.Equal(t, 6+batches*(size-6), page.Total)
+	for _, inst := range instances {
+		queue, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "ta", InstanceID: inst, Limit: 100})
+		require.NoError(t, err)
+		oldest := queue.Tasks[len(queue.Tasks)-1] // lists are newest first
+		ready, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "ta", InstanceID: inst,
+			Statuses: []taskcenter.Status{taskcenter.StatusInitial, taskcenter.StatusRunning}, Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, ready.Tasks, 1, "instance %s", inst)
+		require.Equal(t, oldest.ID, ready.Tasks[0].ID, "instance %s", inst)
 	}
 }

@@ -57,7 +57,7 @@ type requestKey struct{ tenant, requestID string }
 func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams) ([]taskcenter.TaskResult, error) {
 	out := make([]taskcenter.TaskResult, len(ps))
 	// A repeated submit finds its task without writing or burning an id.
-	existing, err := tasksByRequestID(ctx, tx, ps)
+	existing, err := tasksByRequestID(ctx, tx, ps, true)
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +129,10 @@ func insertFresh(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 	}
 	if len(conflicts) > 0 {
 		// Concurrent inserts with the same request ids committed first; the
-		// conflicts waited for them, so their rows are visible now.
-		existing, err := tasksByRequestID(ctx, tx, conflicts)
+		// conflicts waited for them, so their rows are visible now. The
+		// request id locks make this rare: it takes an inserter that does not
+		// lock them, such as a replica still running an older release.
+		existing, err := tasksByRequestID(ctx, tx, conflicts, false)
 		if err != nil {
 			return err
 		}
@@ -312,30 +314,49 @@ func matchInserted(tasks, stored []*taskcenter.Task) ([]*taskcenter.Task, error)
 	return out, nil
 }
 
-// tasksByRequestID returns, by tenant and request id, the stored tasks that
-// the inserts with a request id name.
-func tasksByRequestID(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams) (map[requestKey]*taskcenter.Task, error) {
-	var tenants, requestIDs []string
+// requestArrays returns the tenants and request ids of the inserts that
+// have a request id, as arrays.
+func requestArrays(ps []*taskcenter.TaskInsertParams) (tenants, requestIDs []string) {
 	for _, p := range ps {
 		if p.Task.AsyncRequestID != "" {
 			tenants, requestIDs = append(tenants, p.Task.Tenant), append(requestIDs, p.Task.AsyncRequestID)
 		}
 	}
+	return tenants, requestIDs
+}
+
+// tasksByRequestID returns, by tenant and request id, the stored tasks that
+// the inserts with a request id name. With lock set it first takes a
+// transaction advisory lock for each tenant and request id, in key order,
+// so that concurrent batches that name the same request ids in different
+// orders wait for each other instead of deadlocking on the unique index (a
+// hash collision only makes one wait). Both statements go in one round trip.
+func tasksByRequestID(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams, lock bool) (map[requestKey]*taskcenter.Task, error) {
+	tenants, requestIDs := requestArrays(ps)
 	found := map[requestKey]*taskcenter.Task{}
 	if len(tenants) == 0 {
 		return found, nil
+	}
+	var b pgx.Batch
+	if lock {
+		const q = `SELECT pg_advisory_xact_lock(k) FROM (
+			SELECT DISTINCT hashtextextended(coalesce(current_schema(), '') || '/' || t || '/' || r, 0) AS k
+			FROM unnest($1::text[], $2::text[]) AS v(t, r) ORDER BY k) AS keys`
+		b.Queue(q, tenants, requestIDs)
 	}
 	// The condition on async_request_id lets the partial unique index serve.
 	const q = `SELECT ` + taskColumns + ` FROM tasks
 		WHERE (tenant, async_request_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 			AND async_request_id <> ''`
-	rows, _ := tx.Query(ctx, q, tenants, requestIDs)
-	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
-	if err != nil {
+	b.Queue(q, tenants, requestIDs).Query(func(rows pgx.Rows) error {
+		tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
+		for _, t := range tasks {
+			found[requestKey{t.Tenant, t.AsyncRequestID}] = t
+		}
+		return err
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, fmt.Errorf("find tasks by request id: %w", err)
-	}
-	for _, t := range tasks {
-		found[requestKey{t.Tenant, t.AsyncRequestID}] = t
 	}
 	return found, nil
 }

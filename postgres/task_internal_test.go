@@ -15,8 +15,8 @@ import (
 
 // TestTaskInsertWaitsForConcurrentDuplicate forces the race that the
 // read-before-insert cannot see: a second insert of the same request id
-// starts while the first is still uncommitted, waits on the unique index and
-// must then return the first task.
+// starts while the first is still uncommitted, waits for it (on the request
+// id's lock) and must then return the first task.
 func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
