@@ -181,7 +181,8 @@ func TestBatchPlansTenantsApart(t *testing.T) {
 
 // TestBatchItemPostgresRefuses sends, among good items, an insert and an
 // update that PostgreSQL itself would refuse (a NUL byte in text, a context
-// that is not JSON): they fail alone, with EINVALID, and the rest is written.
+// that is not JSON, a request id or instance id that is not text): they fail
+// alone, with EINVALID, and the rest is written.
 func TestBatchItemPostgresRefuses(t *testing.T) {
 	t.Parallel()
 	s, _ := setupCounted(t)
@@ -193,12 +194,19 @@ func TestBatchItemPostgresRefuses(t *testing.T) {
 		return &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{Tenant: "ta", Type: taskcenter.TypeReboot,
 			Status: taskcenter.StatusInitial, InstanceIDs: []string{"cdb-1"}, CreatedAt: now, Context: []byte(context)}}
 	}
-	ins, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{task(`{}`), task(`{"a":`), task(`{"b":1}`)})
+	nulRequest, badInstance := task(`{}`), task(`{}`)
+	nulRequest.Task.AsyncRequestID = "r\x00"
+	badInstance.Task.InstanceIDs = []string{"cdb-\xff"}
+	ins, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{
+		task(`{}`), task(`{"a":`), task(`{"b":1}`), nulRequest, badInstance,
+	})
 	require.NoError(t, err)
 	require.NoError(t, ins[0].Err)
-	require.Equal(t, taskcenter.EINVALID, taskcenter.ErrorCode(ins[1].Err))
-	require.Nil(t, ins[1].Task)
 	require.NoError(t, ins[2].Err)
+	for _, i := range []int{1, 3, 4} {
+		require.Equal(t, taskcenter.EINVALID, taskcenter.ErrorCode(ins[i].Err), "item %d: %v", i, ins[i].Err)
+		require.Nil(t, ins[i].Task)
+	}
 
 	message := func(id int64, m string) *taskcenter.TaskUpdateParams {
 		return &taskcenter.TaskUpdateParams{Tenant: "ta", ID: id, Actor: "w", Now: now,

@@ -56,12 +56,20 @@ type requestKey struct{ tenant, requestID string }
 // insertTasks is TaskInsertMany inside its transaction.
 func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams) ([]taskcenter.TaskResult, error) {
 	out := make([]taskcenter.TaskResult, len(ps))
+	// A task that cannot be stored is refused before any statement names
+	// it: its text could fail the lookups, and with them the batch.
+	storables := make([]*taskcenter.TaskInsertParams, 0, len(ps))
+	for i, p := range ps {
+		if out[i].Err = storable(p.Task); out[i].Err == nil {
+			storables = append(storables, p)
+		}
+	}
 	// A repeated submit finds its task without writing or burning an id.
-	existing, err := tasksByRequestID(ctx, tx, ps, true)
+	existing, err := tasksByRequestID(ctx, tx, storables, true)
 	if err != nil {
 		return nil, err
 	}
-	known, err := knownInstances(ctx, tx, ps)
+	known, err := knownInstances(ctx, tx, storables)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +79,9 @@ func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 	for i, p := range ps {
 		t := p.Task
 		key := requestKey{t.Tenant, t.AsyncRequestID}
+		if out[i].Err != nil {
+			continue
+		}
 		if t.AsyncRequestID != "" {
 			if task, ok := existing[key]; ok {
 				out[i].Task = task
@@ -80,10 +91,6 @@ func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertPara
 				dup[i] = j
 				continue
 			}
-		}
-		if err := storable(t); err != nil {
-			out[i].Err = err
-			continue
 		}
 		if id, ok := unknownInstance(t, known); !ok {
 			out[i].Err = taskcenter.UnknownInstance(id)
