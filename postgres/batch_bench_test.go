@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,7 +206,7 @@ func BenchmarkLifecycle(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			url := pgtest.URL(b)
 			if c.async {
-				url += "&synchronous_commit=off"
+				url = withParam(url, "synchronous_commit", "off")
 			}
 			s := setupBench(b, url)
 			// Each worker has a tenant of its own, so it claims what it submitted.
@@ -281,4 +282,13 @@ func batchErr(res []tc.TaskResult, err error) ([]tc.TaskResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// withParam adds a run-time parameter to a connection string, a URL or
+// key=value pairs, as pgtest returns either.
+func withParam(url, key, value string) string {
+	if strings.Contains(url, "://") {
+		return url + "&" + key + "=" + value
+	}
+	return url + " " + key + "=" + value
 }
