@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,7 +14,7 @@ import (
 func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*taskcenter.Event, error) {
 	var events []*taskcenter.Event
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		if _, err := selectTask(ctx, tx, tenant, id, false); err != nil {
+		if _, err := selectTask(ctx, tx, tenant, id); err != nil {
 			return err
 		}
 		const q = `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
@@ -29,18 +28,6 @@ func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tas
 		return nil, storeErr("task events", err)
 	}
 	return events, nil
-}
-
-// insertEvent appends an event to the history of a task of the tenant.
-func insertEvent(ctx context.Context, tx pgx.Tx, tenant string, e *taskcenter.Event) error {
-	const q = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	_, err := tx.Exec(ctx, q, e.TaskID, tenant, timeArg(e.At), string(e.From), string(e.To),
-		e.Progress, e.Message, e.Actor)
-	if err != nil {
-		return fmt.Errorf("append event: %w", err)
-	}
-	return nil
 }
 
 // scanEvent reads a task_events row.

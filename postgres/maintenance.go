@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -111,27 +112,38 @@ func promotePlain(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time) (i
 			To: taskcenter.StatusInitial, Progress: t.Progress, Actor: taskcenter.ActorEngine}
 		tenants[i] = t.Tenant
 	}
-	if _, err := saveTasks(ctx, tx, tasks); err != nil {
+	var w writes
+	var saved []*taskcenter.Task
+	if err := w.saveTasks(tasks, &saved); err != nil {
 		return 0, err
 	}
-	return len(tasks), insertEvents(ctx, tx, tenants, events)
+	w.insertEvents(tenants, events)
+	return len(tasks), w.send(ctx, tx)
 }
 
 // promoteExclusive plans the queues of a due exclusive task, under the
 // locks of their instances, and returns the ids of the tasks it promoted.
 func promoteExclusive(ctx context.Context, tx pgx.Tx, d dueTask, now time.Time) ([]int64, error) {
-	locked := map[string]bool{}
-	if _, err := lockQueue(ctx, tx, d.tenant, d.instances, locked); err != nil {
+	locked := map[instanceKey]bool{}
+	keys := instanceKeysOf(d.tenant, d.instances)
+	if _, err := lockQueues(ctx, tx, keys, locked); err != nil {
 		return nil, err
 	}
 	// Under the locks the task's status is settled; it may have moved on.
-	t, err := selectTask(ctx, tx, d.tenant, d.id, false)
+	t, err := selectTask(ctx, tx, d.tenant, d.id)
 	if err != nil || t.Status != taskcenter.StatusWaiting {
 		return nil, ignoreNotFound(err)
 	}
-	after, promoted, err := replan(ctx, tx, t, now, 0, locked)
-	if err != nil || after.Status != taskcenter.StatusWaiting {
-		return promoted, err
+	tasks, err := replan(ctx, tx, keys, now, nil, locked)
+	if err != nil {
+		return nil, err
+	}
+	promoted := make([]int64, len(tasks))
+	for i, p := range tasks {
+		promoted[i] = p.ID
+	}
+	if slices.Contains(promoted, t.ID) {
+		return promoted, nil
 	}
 	// Its time has come but its instances are held: it stays queued, and the
 	// replan of their release starts it. Without its RunAfter it is not

@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,156 +19,401 @@ const taskColumns = `id, tenant, type, status, progress, code, message, instance
 	attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
 	cancel_requested, pause_requested, exclusive, claimed_at`
 
-// TaskInsert stores a new task, its instances and its first event in one
-// transaction. A task with the same tenant and AsyncRequestID is returned
-// instead, with created=false. An exclusive task is queued on its instances
-// and planned with their queues, under the locks of their instances rows.
+// TaskInsert is TaskInsertMany with one insert.
 func (s *Store) TaskInsert(ctx context.Context, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {
-	var task *taskcenter.Task
-	var created bool
+	res, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{p})
+	if err != nil {
+		return nil, false, err
+	}
+	return res[0].Task, res[0].Created, res[0].Err
+}
+
+// TaskInsertMany stores new tasks, their instances and their first events
+// in one transaction and in a number of statements that does not grow with
+// the batch; new tasks get increasing ids in the order given. A task whose
+// tenant already has its AsyncRequestID, stored or earlier in the batch, is
+// returned instead, with Created false. Exclusive tasks are queued on their
+// instances and planned with their queues, under the locks of their
+// instances rows.
+func (s *Store) TaskInsertMany(ctx context.Context, ps []*taskcenter.TaskInsertParams) ([]taskcenter.TaskResult, error) {
+	if len(ps) == 0 {
+		return []taskcenter.TaskResult{}, nil
+	}
+	var out []taskcenter.TaskResult
 	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
-		task, created, err = insertTask(ctx, tx, p)
+		out, err = insertTasks(ctx, tx, ps)
 		return err
 	})
 	if err != nil {
-		return nil, false, storeErr("insert task", err)
+		return nil, storeErr("insert tasks", err)
 	}
-	return task, created, nil
+	return out, nil
 }
 
-// insertTask is TaskInsert inside its transaction.
-func insertTask(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {
-	t := p.Task
+// requestKey names a task by its tenant and async request id.
+type requestKey struct{ tenant, requestID string }
+
+// insertTasks is TaskInsertMany inside its transaction.
+func insertTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams) ([]taskcenter.TaskResult, error) {
+	out := make([]taskcenter.TaskResult, len(ps))
+	// A task that cannot be stored is refused before any statement names
+	// it: its text could fail the lookups, and with them the batch.
+	storables := make([]*taskcenter.TaskInsertParams, 0, len(ps))
+	for i, p := range ps {
+		if out[i].Err = storable(p.Task); out[i].Err == nil {
+			storables = append(storables, p)
+		}
+	}
 	// A repeated submit finds its task without writing or burning an id.
-	if existing, err := taskByRequestID(ctx, tx, t.Tenant, t.AsyncRequestID); err != nil || existing != nil {
-		return existing, false, err
-	}
-	if err := checkInstances(ctx, tx, t.Tenant, t.InstanceIDs); err != nil {
-		return nil, false, err
-	}
-	task, err := insertTaskRow(ctx, tx, t)
+	existing, err := tasksByRequestID(ctx, tx, storables, true)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if task == nil {
-		// A concurrent insert with the same request id committed first; the
-		// conflict waited for it, so its row is visible now.
-		existing, err := taskByRequestID(ctx, tx, t.Tenant, t.AsyncRequestID)
-		if err == nil && existing == nil {
-			err = errors.New("conflicting task vanished")
+	known, err := knownInstances(ctx, tx, storables)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []int      // the items to insert, in order
+	dup := map[int]int{} // an item to the earlier one of the batch with its request id
+	first := map[requestKey]int{}
+	for i, p := range ps {
+		t := p.Task
+		key := requestKey{t.Tenant, t.AsyncRequestID}
+		if out[i].Err != nil {
+			continue
 		}
-		return existing, false, err
-	}
-	if err := insertTaskInstances(ctx, tx, task); err != nil {
-		return nil, false, err
-	}
-	// A queued exclusive task may start at once; it is then stored INITIAL
-	// with one submission event, not a WAITING one and a promotion.
-	// The queue rows are invisible to others until the commit, which comes
-	// after replan has locked the instances, so they may be written first.
-	if task.Exclusive {
-		if err := syncQueue(ctx, tx, task); err != nil {
-			return nil, false, err
+		if t.AsyncRequestID != "" {
+			if task, ok := existing[key]; ok {
+				out[i].Task = task
+				continue
+			}
+			if j, ok := first[key]; ok {
+				dup[i] = j
+				continue
+			}
 		}
-		if task, _, err = replan(ctx, tx, task, t.CreatedAt, task.ID, map[string]bool{}); err != nil {
-			return nil, false, err
+		if id, ok := unknownInstance(t, known); !ok {
+			out[i].Err = taskcenter.UnknownInstance(id)
+			continue
 		}
+		if t.AsyncRequestID != "" {
+			first[key] = i
+		}
+		fresh = append(fresh, i)
 	}
-	ev := &taskcenter.Event{TaskID: task.ID, At: task.CreatedAt, To: task.Status, Progress: task.Progress, Actor: p.Actor}
-	if err := insertEvent(ctx, tx, task.Tenant, ev); err != nil {
-		return nil, false, err
+	if err := insertFresh(ctx, tx, ps, fresh, out); err != nil {
+		return nil, err
 	}
-	return task, true, nil
+	for i, j := range dup {
+		out[i].Task = out[j].Task
+	}
+	return out, nil
 }
 
-// insertTaskRow inserts the task row and returns it as stored, or nil when a
+// insertFresh inserts the tasks of ps at the positions fresh, and sets
+// their outcomes in out.
+func insertFresh(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams, fresh []int, out []taskcenter.TaskResult) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	tasks := make([]*taskcenter.Task, len(fresh))
+	for k, i := range fresh {
+		tasks[k] = ps[i].Task
+	}
+	rows, err := insertTaskRows(ctx, tx, tasks)
+	if err != nil {
+		return err
+	}
+	var conflicts []*taskcenter.TaskInsertParams
+	var created []*taskcenter.Task
+	for k, i := range fresh {
+		if rows[k] == nil {
+			conflicts = append(conflicts, ps[i])
+			continue
+		}
+		out[i].Task, out[i].Created = rows[k], true
+		created = append(created, rows[k])
+	}
+	if len(conflicts) > 0 {
+		// Concurrent inserts with the same request ids committed first; the
+		// conflicts waited for them, so their rows are visible now. The
+		// request id locks make this rare: it takes an inserter that does not
+		// lock them, such as a replica still running an older release.
+		existing, err := tasksByRequestID(ctx, tx, conflicts, false)
+		if err != nil {
+			return err
+		}
+		for k, i := range fresh {
+			if rows[k] != nil {
+				continue
+			}
+			t := ps[i].Task
+			if out[i].Task = existing[requestKey{t.Tenant, t.AsyncRequestID}]; out[i].Task == nil {
+				return errors.New("conflicting task vanished")
+			}
+		}
+	}
+	final, w, err := queueCreated(ctx, tx, created)
+	if err != nil {
+		return err
+	}
+	var events []*taskcenter.Event
+	var tenants []string
+	for k, i := range fresh {
+		if rows[k] == nil {
+			continue
+		}
+		task := final[rows[k].ID]
+		out[i].Task = task
+		events = append(events, &taskcenter.Event{TaskID: task.ID, At: task.CreatedAt, To: task.Status,
+			Progress: task.Progress, Actor: ps[i].Actor})
+		tenants = append(tenants, task.Tenant)
+	}
+	w.insertEvents(tenants, events)
+	return w.send(ctx, tx)
+}
+
+// queueCreated indexes the new tasks under their instances, queues the
+// exclusive ones and plans their queues, and returns every new task by id as
+// stored afterwards, and the writes still to send. A queued task that may
+// start at once is then stored INITIAL with one submission event, not a
+// WAITING one and a promotion. The queue rows are invisible to others until
+// the commit, which comes after the plan has locked the instances, so they
+// may be written first.
+func queueCreated(ctx context.Context, tx pgx.Tx, created []*taskcenter.Task) (map[int64]*taskcenter.Task, *writes, error) {
+	final := make(map[int64]*taskcenter.Task, len(created))
+	var queued []*taskcenter.Task
+	var keys []instanceKey
+	silent := map[int64]bool{}
+	for _, t := range created {
+		final[t.ID] = t
+		if t.Exclusive {
+			queued = append(queued, t)
+			keys = append(keys, instanceKeysOf(t.Tenant, t.InstanceIDs)...)
+			silent[t.ID] = true
+		}
+	}
+	w := &writes{}
+	w.insertTaskInstances(created)
+	if len(queued) == 0 {
+		// Nothing to plan: these rows go out with the first events.
+		return final, w, nil
+	}
+	w.syncQueues(queued)
+	if err := w.send(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	promoted, err := replan(ctx, tx, keys, latestCreated(queued), silent, map[instanceKey]bool{})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range promoted {
+		if _, ok := final[t.ID]; ok {
+			final[t.ID] = t
+		}
+	}
+	return final, w, nil
+}
+
+// latestCreated is the latest CreatedAt of the tasks: the time of their plan.
+func latestCreated(tasks []*taskcenter.Task) time.Time {
+	var at time.Time
+	for _, t := range tasks {
+		if t.CreatedAt.After(at) {
+			at = t.CreatedAt
+		}
+	}
+	return at
+}
+
+// insertTaskRows inserts the task rows in one statement, with ids
+// increasing in the order given, and returns each as stored, or nil where a
 // task with the same request id exists.
-func insertTaskRow(ctx context.Context, tx pgx.Tx, t *taskcenter.Task) (*taskcenter.Task, error) {
+func insertTaskRows(ctx context.Context, tx pgx.Tx, tasks []*taskcenter.Task) ([]*taskcenter.Task, error) {
 	const q = `INSERT INTO tasks (tenant, type, status, progress, code, message, instance_ids, async_request_id,
 			created_at, started_at, ended_at, updated_at, context, attach_info,
 			attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
 			cancel_requested, pause_requested, exclusive, claimed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-			$22, $23)
+		SELECT v.tenant, v.type, v.status, v.progress, v.code, v.message,
+			ARRAY(SELECT json_array_elements_text(v.instance_ids::json)), v.async_request_id,
+			v.created_at, v.started_at, v.ended_at, v.created_at, v.context::json, v.attach_info::jsonb,
+			v.attempts, v.max_attempts, v.run_after, v.timeout_ms, v.lease_owner, v.lease_expires_at,
+			v.cancel_requested, v.pause_requested, v.exclusive, v.claimed_at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::integer[], $6::text[], $7::text[],
+			$8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[],
+			$14::integer[], $15::integer[], $16::timestamptz[], $17::bigint[], $18::text[], $19::timestamptz[],
+			$20::boolean[], $21::boolean[], $22::boolean[], $23::timestamptz[])
+			WITH ORDINALITY AS v(tenant, type, status, progress, code, message, instance_ids, async_request_id,
+				created_at, started_at, ended_at, context, attach_info, attempts, max_attempts, run_after,
+				timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested, exclusive,
+				claimed_at, ord)
+		ORDER BY v.ord
 		ON CONFLICT (tenant, async_request_id) WHERE async_request_id <> '' DO NOTHING
 		RETURNING ` + taskColumns
-	attach, err := attachArg(t.AttachInfo)
+	n := len(tasks)
+	var (
+		tenants, types, statuses, messages    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		instances, requestIDs, contexts       = make([]string, n), make([]string, n), make([]string, n)
+		owners                                = make([]string, n)
+		progress, codes, attempts, maxAttempt = make([]int, n), make([]int, n), make([]int, n), make([]int, n)
+		created, started, ended, runAfter     = make([]any, n), make([]any, n), make([]any, n), make([]any, n)
+		leaseExpires, claimedAt, attach       = make([]any, n), make([]any, n), make([]any, n)
+		timeouts                              = make([]int64, n)
+		cancel, pause, exclusive              = make([]bool, n), make([]bool, n), make([]bool, n)
+	)
+	for i, t := range tasks {
+		a, err := attachArg(t.AttachInfo)
+		if err != nil {
+			return nil, err
+		}
+		ids := t.InstanceIDs
+		if ids == nil {
+			ids = []string{}
+		}
+		idsJSON, err := json.Marshal(ids)
+		if err != nil {
+			return nil, fmt.Errorf("encode instance ids: %w", err)
+		}
+		tenants[i], types[i], statuses[i], progress[i] = t.Tenant, t.Type, string(t.Status), t.Progress
+		codes[i], messages[i], instances[i], requestIDs[i] = t.Code, t.Message, string(idsJSON), t.AsyncRequestID
+		created[i], started[i], ended[i] = timeArg(t.CreatedAt), timeArg(t.StartedAt), timeArg(t.EndedAt)
+		contexts[i], attach[i], attempts[i], maxAttempt[i] = contextArg(t.Context), a, t.Attempts, t.MaxAttempts
+		runAfter[i], timeouts[i], owners[i] = timeArg(t.RunAfter), t.Timeout.Milliseconds(), t.LeaseOwner
+		leaseExpires[i], cancel[i], pause[i] = timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested
+		exclusive[i], claimedAt[i] = t.Exclusive, timeArg(t.ClaimedAt)
+	}
+	rows, _ := tx.Query(ctx, q, tenants, types, statuses, progress, codes, messages, instances, requestIDs,
+		created, started, ended, contexts, attach, attempts, maxAttempt, runAfter, timeouts, owners,
+		leaseExpires, cancel, pause, exclusive, claimedAt)
+	stored, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("insert tasks: %w", err)
 	}
-	ids := t.InstanceIDs
-	if ids == nil {
-		ids = []string{}
-	}
-	row := tx.QueryRow(ctx, q, t.Tenant, t.Type, string(t.Status), t.Progress, t.Code, t.Message, ids,
-		t.AsyncRequestID, timeArg(t.CreatedAt), timeArg(t.StartedAt), timeArg(t.EndedAt),
-		contextArg(t.Context), attach, t.Attempts, t.MaxAttempts, timeArg(t.RunAfter),
-		t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
-		t.Exclusive, timeArg(t.ClaimedAt))
-	task, err := scanTask(row)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	return task, err
+	return matchInserted(tasks, stored)
 }
 
-// taskByRequestID returns the tenant's task with the async request id, or
-// nil when there is none or the id is empty.
-func taskByRequestID(ctx context.Context, tx pgx.Tx, tenant, requestID string) (*taskcenter.Task, error) {
-	if requestID == "" {
-		return nil, nil
-	}
-	const q = `SELECT ` + taskColumns + ` FROM tasks WHERE tenant = $1 AND async_request_id = $2`
-	task, err := scanTask(tx.QueryRow(ctx, q, tenant, requestID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	return task, err
-}
-
-// checkInstances returns EINVALID unless every id names an instance of the tenant.
-func checkInstances(ctx context.Context, tx pgx.Tx, tenant string, ids []string) error {
-	rows, _ := tx.Query(ctx, `SELECT id FROM instances WHERE tenant = $1 AND id = ANY($2)`, tenant, ids)
-	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("check instances: %w", err)
-	}
-	known := make(map[string]bool, len(found))
-	for _, id := range found {
-		known[id] = true
-	}
-	for _, id := range ids {
-		if !known[id] {
-			return taskcenter.UnknownInstance(id)
+// matchInserted puts the rows an insert returned at the positions of the
+// tasks they store. Only a task with a request id can have been skipped,
+// and the ids of the others increase in the order of the tasks.
+func matchInserted(tasks, stored []*taskcenter.Task) ([]*taskcenter.Task, error) {
+	slices.SortFunc(stored, func(a, b *taskcenter.Task) int { return cmp.Compare(a.ID, b.ID) })
+	inserted := make(map[requestKey]bool, len(stored))
+	for _, t := range stored {
+		if t.AsyncRequestID != "" {
+			inserted[requestKey{t.Tenant, t.AsyncRequestID}] = true
 		}
 	}
-	return nil
+	out := make([]*taskcenter.Task, len(tasks))
+	next := 0
+	for i, t := range tasks {
+		if t.AsyncRequestID != "" && !inserted[requestKey{t.Tenant, t.AsyncRequestID}] {
+			continue
+		}
+		if next == len(stored) || stored[next].Tenant != t.Tenant || stored[next].AsyncRequestID != t.AsyncRequestID {
+			return nil, errors.New("insert tasks: returned rows do not match the tasks")
+		}
+		out[i] = stored[next]
+		next++
+	}
+	if next != len(stored) {
+		return nil, errors.New("insert tasks: more rows returned than tasks")
+	}
+	return out, nil
 }
 
-// insertTaskInstances indexes the task under each of its instances.
-func insertTaskInstances(ctx context.Context, tx pgx.Tx, t *taskcenter.Task) error {
-	const q = `INSERT INTO task_instances (tenant, instance_id, task_id)
-		SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING`
-	if _, err := tx.Exec(ctx, q, t.Tenant, t.InstanceIDs, t.ID); err != nil {
-		return fmt.Errorf("index task instances: %w", err)
+// requestArrays returns the tenants and request ids of the inserts that
+// have a request id, as arrays.
+func requestArrays(ps []*taskcenter.TaskInsertParams) (tenants, requestIDs []string) {
+	for _, p := range ps {
+		if p.Task.AsyncRequestID != "" {
+			tenants, requestIDs = append(tenants, p.Task.Tenant), append(requestIDs, p.Task.AsyncRequestID)
+		}
 	}
-	return nil
+	return tenants, requestIDs
+}
+
+// tasksByRequestID returns, by tenant and request id, the stored tasks that
+// the inserts with a request id name. With lock set it first takes a
+// transaction advisory lock for each tenant and request id, in key order,
+// so that concurrent batches that name the same request ids in different
+// orders wait for each other instead of deadlocking on the unique index (a
+// hash collision only makes one wait). Both statements go in one round trip.
+func tasksByRequestID(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams, lock bool) (map[requestKey]*taskcenter.Task, error) {
+	tenants, requestIDs := requestArrays(ps)
+	found := map[requestKey]*taskcenter.Task{}
+	if len(tenants) == 0 {
+		return found, nil
+	}
+	var b pgx.Batch
+	if lock {
+		const q = `SELECT pg_advisory_xact_lock(k) FROM (
+			SELECT DISTINCT hashtextextended(coalesce(current_schema(), '') || '/' || t || '/' || r, 0) AS k
+			FROM unnest($1::text[], $2::text[]) AS v(t, r) ORDER BY k) AS keys`
+		b.Queue(q, tenants, requestIDs)
+	}
+	// The condition on async_request_id lets the partial unique index serve.
+	const q = `SELECT ` + taskColumns + ` FROM tasks
+		WHERE (tenant, async_request_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			AND async_request_id <> ''`
+	b.Queue(q, tenants, requestIDs).Query(func(rows pgx.Rows) error {
+		tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
+		for _, t := range tasks {
+			found[requestKey{t.Tenant, t.AsyncRequestID}] = t
+		}
+		return err
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("find tasks by request id: %w", err)
+	}
+	return found, nil
+}
+
+// knownInstances returns which of the instances the inserts name exist.
+func knownInstances(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskInsertParams) (map[instanceKey]bool, error) {
+	var keys []instanceKey
+	for _, p := range ps {
+		keys = append(keys, instanceKeysOf(p.Task.Tenant, p.Task.InstanceIDs)...)
+	}
+	known := make(map[instanceKey]bool, len(keys))
+	if len(keys) == 0 {
+		return known, nil
+	}
+	const q = `SELECT i.tenant, i.id FROM instances i
+		WHERE (i.tenant, i.id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+	tenants, ids := instanceArrays(keys)
+	rows, _ := tx.Query(ctx, q, tenants, ids)
+	var k instanceKey
+	_, err := pgx.ForEachRow(rows, []any{&k.tenant, &k.id}, func() error {
+		known[k] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check instances: %w", err)
+	}
+	return known, nil
+}
+
+// unknownInstance returns the first instance of t that is not known, and
+// false, or true when all are.
+func unknownInstance(t *taskcenter.Task, known map[instanceKey]bool) (string, bool) {
+	for _, id := range t.InstanceIDs {
+		if !known[instanceKey{t.Tenant, id}] {
+			return id, false
+		}
+	}
+	return "", true
 }
 
 // TaskGet returns a task of the tenant, or ENOTFOUND.
 func (s *Store) TaskGet(ctx context.Context, tenant string, id int64) (*taskcenter.Task, error) {
-	task, err := selectTask(ctx, s.pool, tenant, id, false)
+	task, err := selectTask(ctx, s.pool, tenant, id)
 	return task, storeErr("get task", err)
 }
 
-// selectTask reads one task of the tenant, locking it when forUpdate is set.
-func selectTask(ctx context.Context, q querier, tenant string, id int64, forUpdate bool) (*taskcenter.Task, error) {
+// selectTask reads one task of the tenant.
+func selectTask(ctx context.Context, q querier, tenant string, id int64) (*taskcenter.Task, error) {
 	conds, args := tenantScope([]string{"id = $1"}, []any{id}, "tenant", tenant)
-	sql := `SELECT ` + taskColumns + ` FROM tasks` + where(conds)
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	return scanTask(q.QueryRow(ctx, sql, args...))
+	return scanTask(q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks`+where(conds), args...))
 }
 
 // querier is what a pool and a transaction have in common.

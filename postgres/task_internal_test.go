@@ -15,8 +15,8 @@ import (
 
 // TestTaskInsertWaitsForConcurrentDuplicate forces the race that the
 // read-before-insert cannot see: a second insert of the same request id
-// starts while the first is still uncommitted, waits on the unique index and
-// must then return the first task.
+// starts while the first is still uncommitted, waits for it (on the request
+// id's lock) and must then return the first task.
 func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -36,7 +36,7 @@ func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	first, err := s.pool.Begin(ctx)
 	require.NoError(t, err)
 	defer first.Rollback(ctx)
-	task, created, err := insertTask(ctx, first, params())
+	task, created, err := insertOne(ctx, first, params())
 	require.NoError(t, err)
 	require.True(t, created)
 
@@ -52,7 +52,7 @@ func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		task, created, err := insertTask(ctx, second, params())
+		task, created, err := insertOne(ctx, second, params())
 		done <- result{task, created, err}
 	}()
 	waitForLock(t, s, pid)
@@ -63,6 +63,15 @@ func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	require.False(t, got.created)
 	require.Equal(t, task.ID, got.task.ID)
 	require.NoError(t, second.Commit(ctx))
+}
+
+// insertOne inserts one task in the transaction as TaskInsert does.
+func insertOne(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {
+	res, err := insertTasks(ctx, tx, []*taskcenter.TaskInsertParams{p})
+	if err != nil {
+		return nil, false, err
+	}
+	return res[0].Task, res[0].Created, res[0].Err
 }
 
 // waitForLock polls until the backend pid waits for a lock.

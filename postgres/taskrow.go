@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -86,4 +90,35 @@ func contextArg(raw json.RawMessage) string {
 		return "{}"
 	}
 	return string(raw)
+}
+
+// storable returns EINVALID when PostgreSQL would refuse a field of t: text
+// with a NUL byte or that is not UTF-8, a number beyond an integer column, a
+// context that is not JSON. Checked before writing, such a task fails alone
+// instead of failing the whole batch it came in.
+func storable(t *taskcenter.Task) error {
+	texts := map[string][]string{
+		"tenant": {t.Tenant}, "type": {t.Type}, "status": {string(t.Status)}, "message": {t.Message},
+		"async_request_id": {t.AsyncRequestID}, "lease_owner": {t.LeaseOwner}, "instance_ids": t.InstanceIDs,
+	}
+	for _, a := range t.AttachInfo {
+		texts["attach_info"] = append(texts["attach_info"], a.Key, a.Value)
+	}
+	for field, values := range texts {
+		for _, v := range values {
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				return taskcenter.Invalidf(field, "%s: not UTF-8 text without NUL bytes", field)
+			}
+		}
+	}
+	ints := map[string]int{"progress": t.Progress, "code": t.Code, "attempts": t.Attempts, "max_attempts": t.MaxAttempts}
+	for field, n := range ints {
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return taskcenter.Invalidf(field, "%s: out of range", field)
+		}
+	}
+	if len(t.Context) > 0 && (!json.Valid(t.Context) || !utf8.Valid(t.Context) || bytes.IndexByte(t.Context, 0) >= 0) {
+		return taskcenter.Invalidf("context", "context: not a JSON text")
+	}
+	return nil
 }

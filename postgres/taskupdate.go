@@ -3,114 +3,256 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/taskcenter/taskcenter"
 )
 
-// TaskUpdate locks a task, applies p.Update, keeps the task's identity, saves
-// it with UpdatedAt = p.Now and appends an event when the status, the
-// progress or the message changed, all in one transaction. When an exclusive
-// task changes status, the queues of its instances are replanned in the same
-// transaction, under the locks of their instances rows.
+// TaskUpdate is TaskUpdateMany with one update.
 func (s *Store) TaskUpdate(ctx context.Context, p *taskcenter.TaskUpdateParams) (*taskcenter.Task, error) {
-	var task *taskcenter.Task
+	res, err := s.TaskUpdateMany(ctx, []*taskcenter.TaskUpdateParams{p})
+	if err != nil {
+		return nil, err
+	}
+	return res[0].Task, res[0].Err
+}
+
+// TaskUpdateMany locks the tasks, applies each p.Update in order to the
+// task as the updates before it left it, keeps the tasks' identity, saves
+// them with UpdatedAt = p.Now and appends an event for each update that
+// changed the status, the progress or the message, or has a Note, all in
+// one transaction and in a number of statements that does not grow with the
+// batch. When exclusive tasks change status, the queues of their instances
+// are replanned once, at the end, under the locks of their instances rows.
+func (s *Store) TaskUpdateMany(ctx context.Context, ps []*taskcenter.TaskUpdateParams) ([]taskcenter.TaskResult, error) {
+	if len(ps) == 0 {
+		return []taskcenter.TaskResult{}, nil
+	}
+	var out []taskcenter.TaskResult
 	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
-		task, err = updateTask(ctx, tx, p)
+		out, err = updateTasks(ctx, tx, ps)
 		return err
 	})
 	if err != nil {
-		return nil, storeErr("update task", err)
+		return nil, storeErr("update tasks", err)
 	}
-	return task, nil
+	return out, nil
 }
 
-// updateTask is TaskUpdate inside its transaction.
-func updateTask(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskUpdateParams) (*taskcenter.Task, error) {
-	// The instances of an exclusive task are locked before the task: a
-	// concurrent plan holding them may be about to promote it. Whether a task
-	// is exclusive, its tenant and its instances never change.
-	locked := map[string]bool{}
-	tenant, instances, exclusive, err := taskQueueKey(ctx, tx, p.Tenant, p.ID)
+// updateTasks is TaskUpdateMany inside its transaction.
+func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdateParams) ([]taskcenter.TaskResult, error) {
+	// The instances of exclusive tasks are locked before the tasks: a
+	// concurrent plan holding them may be about to promote one. Whether a
+	// task is exclusive, its tenant and its instances never change.
+	ids, keys, err := updateLockSet(ctx, tx, ps)
 	if err != nil {
 		return nil, err
 	}
-	if exclusive {
-		if _, err := lockQueue(ctx, tx, tenant, instances, locked); err != nil {
+	locked := map[instanceKey]bool{}
+	if len(keys) > 0 {
+		if _, err := lockQueues(ctx, tx, keys, locked); err != nil {
 			return nil, err
 		}
 	}
-	old, err := selectTask(ctx, tx, p.Tenant, p.ID, true)
+	stored, err := lockTasks(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
-	t := *old
-	t.InstanceIDs = append([]string(nil), old.InstanceIDs...)
-	t.AttachInfo = append([]taskcenter.Attach(nil), old.AttachInfo...)
-	if err := p.Update(&t); err != nil {
+	b := applyUpdates(ps, stored)
+	if len(b.dirty) == 0 {
+		return b.out, nil
+	}
+	// Exclusive tasks whose status changed leave or join their queues, which
+	// are then planned once for the whole batch.
+	var requeued []*taskcenter.Task
+	var replanned []instanceKey
+	for _, t := range b.dirty {
+		if b.requeue[t.ID] {
+			requeued = append(requeued, t)
+			replanned = append(replanned, instanceKeysOf(t.Tenant, t.InstanceIDs)...)
+		}
+	}
+	var w writes
+	var saved []*taskcenter.Task
+	if err := w.saveTasks(b.dirty, &saved); err != nil {
 		return nil, err
 	}
-	t.ID, t.Tenant, t.Type = old.ID, old.Tenant, old.Type
-	t.UpdatedAt = p.Now
-	saved, err := saveTask(ctx, tx, &t)
+	w.insertEvents(b.eventTenants, b.events)
+	w.syncQueues(requeued)
+	if err := w.send(ctx, tx); err != nil {
+		return nil, err
+	}
+	for _, t := range saved {
+		b.out[b.last[t.ID]].Task = t
+	}
+	promoted, err := replan(ctx, tx, replanned, b.now, nil, locked)
 	if err != nil {
 		return nil, err
 	}
-	if saved.Status == old.Status && saved.Progress == old.Progress && saved.Message == old.Message && p.Note == "" {
-		return saved, nil
+	for _, t := range promoted {
+		if i, ok := b.last[t.ID]; ok {
+			b.out[i].Task = t
+		}
 	}
-	ev := &taskcenter.Event{
-		TaskID: saved.ID, At: p.Now, From: old.Status, To: saved.Status,
-		Progress: saved.Progress, Message: cmp.Or(p.Note, saved.Message), Actor: p.Actor,
-	}
-	if err := insertEvent(ctx, tx, saved.Tenant, ev); err != nil {
-		return nil, err
-	}
-	if !saved.Exclusive || saved.Status == old.Status {
-		return saved, nil
-	}
-	if err := syncQueue(ctx, tx, saved); err != nil {
-		return nil, err
-	}
-	saved, _, err = replan(ctx, tx, saved, p.Now, 0, locked)
-	return saved, err
+	return b.out, nil
 }
 
-// taskQueueKey reads, without locking, what decides the queue locks of a
-// task of the tenant: its tenant, its instances and whether it is exclusive.
-func taskQueueKey(ctx context.Context, tx pgx.Tx, tenant string, id int64) (string, []string, bool, error) {
-	conds, args := tenantScope([]string{"id = $1"}, []any{id}, "tenant", tenant)
-	var instances []string
-	var exclusive bool
-	err := tx.QueryRow(ctx, `SELECT tenant, instance_ids, exclusive FROM tasks`+where(conds), args...).
-		Scan(&tenant, &instances, &exclusive)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		err = fmt.Errorf("read task: %w", err)
+// updateLockSet reads, without locking, what the updates need locked: the
+// ids of the tasks they may see, sorted, and the instances of the exclusive
+// ones among them. A task of another tenant is not locked at all, so that
+// no task is locked without its instances.
+func updateLockSet(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdateParams) ([]int64, []instanceKey, error) {
+	asked := make([]int64, len(ps))
+	for i, p := range ps {
+		asked[i] = p.ID
 	}
-	return tenant, instances, exclusive, err
+	const q = `SELECT id, tenant, instance_ids, exclusive FROM tasks WHERE id = ANY($1)`
+	rows, _ := tx.Query(ctx, q, asked)
+	type task struct {
+		tenant    string
+		instances []string
+		exclusive bool
+	}
+	tasks := map[int64]task{}
+	var id int64
+	var t task
+	_, err := pgx.ForEachRow(rows, []any{&id, &t.tenant, &t.instances, &t.exclusive}, func() error {
+		tasks[id] = t
+		t.instances = nil // the next row scans into a slice of its own
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read tasks: %w", err)
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	var keys []instanceKey
+	for _, p := range ps {
+		t, ok := tasks[p.ID]
+		if !ok || seen[p.ID] || !visible(p.Tenant, t.tenant) {
+			continue
+		}
+		seen[p.ID] = true
+		ids = append(ids, p.ID)
+		if t.exclusive {
+			keys = append(keys, instanceKeysOf(t.tenant, t.instances)...)
+		}
+	}
+	slices.Sort(ids)
+	return ids, keys, nil
 }
 
-// saveTask writes the mutable fields of a task and returns it as stored. The
-// identity, the instances, the request id, the creation time and Exclusive
-// never change.
-func saveTask(ctx context.Context, tx pgx.Tx, t *taskcenter.Task) (*taskcenter.Task, error) {
-	const q = `UPDATE tasks SET status = $2, progress = $3, code = $4, message = $5,
-			started_at = $6, ended_at = $7, updated_at = $8, context = $9, attach_info = $10,
-			attempts = $11, max_attempts = $12, run_after = $13, timeout_ms = $14,
-			lease_owner = $15, lease_expires_at = $16, cancel_requested = $17, pause_requested = $18,
-			claimed_at = $19
-		WHERE id = $1
-		RETURNING ` + taskColumns
-	attach, err := attachArg(t.AttachInfo)
-	if err != nil {
-		return nil, err
+// lockTasks locks the tasks with the given ids, in id order, and returns
+// them by id. Missing ids are left out.
+func lockTasks(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*taskcenter.Task, error) {
+	if len(ids) == 0 {
+		return map[int64]*taskcenter.Task{}, nil
 	}
-	row := tx.QueryRow(ctx, q, t.ID, string(t.Status), t.Progress, t.Code, t.Message,
-		timeArg(t.StartedAt), timeArg(t.EndedAt), timeArg(t.UpdatedAt), contextArg(t.Context), attach,
-		t.Attempts, t.MaxAttempts, timeArg(t.RunAfter), t.Timeout.Milliseconds(),
-		t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested, timeArg(t.ClaimedAt))
-	return scanTask(row)
+	const q = `SELECT ` + taskColumns + ` FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE`
+	rows, _ := tx.Query(ctx, q, ids)
+	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
+	if err != nil {
+		return nil, fmt.Errorf("lock tasks: %w", err)
+	}
+	byID := make(map[int64]*taskcenter.Task, len(tasks))
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	return byID, nil
+}
+
+// visible reports whether a caller acting for tenant may see a task of
+// owner.
+func visible(tenant, owner string) bool {
+	return tenant == taskcenter.AllTenants || tenant == owner
+}
+
+// updateBatch is what applying the updates of a batch in memory yields.
+type updateBatch struct {
+	out          []taskcenter.TaskResult
+	dirty        []*taskcenter.Task // the final state of each changed task, by id
+	last         map[int64]int      // the last successful update of each task
+	events       []*taskcenter.Event
+	eventTenants []string
+	requeue      map[int64]bool // exclusive tasks whose status changed
+	now          time.Time      // the latest Now of the updates, for the plan
+}
+
+// applyUpdates applies the updates in order to the stored tasks, each to
+// the task as the updates before it left it. An update of a task that is
+// missing or of another tenant is ENOTFOUND, and one whose Update fails, or
+// makes a task that cannot be stored, leaves the task as it was before it.
+func applyUpdates(ps []*taskcenter.TaskUpdateParams, stored map[int64]*taskcenter.Task) *updateBatch {
+	b := &updateBatch{out: make([]taskcenter.TaskResult, len(ps)), last: map[int64]int{}, requeue: map[int64]bool{}}
+	current := maps.Clone(stored)
+	for i, p := range ps {
+		old, ok := current[p.ID]
+		if !ok || !visible(p.Tenant, old.Tenant) {
+			b.out[i].Err = storeErr("update task", pgx.ErrNoRows)
+			continue
+		}
+		t := cloneTask(old)
+		if err := p.Update(t); err != nil {
+			b.out[i].Err = storeErr("update task", err)
+			continue
+		}
+		t.ID, t.Tenant, t.Type, t.InstanceIDs = old.ID, old.Tenant, old.Type, slices.Clone(old.InstanceIDs)
+		t.AsyncRequestID, t.CreatedAt, t.Exclusive = old.AsyncRequestID, old.CreatedAt, old.Exclusive
+		t.UpdatedAt = p.Now
+		if err := storable(t); err != nil {
+			b.out[i].Err = err
+			continue
+		}
+		asStored(t)
+		current[p.ID], b.out[i].Task, b.last[p.ID] = t, t, i
+		if t.Exclusive && t.Status != old.Status {
+			b.requeue[t.ID] = true
+		}
+		if p.Now.After(b.now) {
+			b.now = p.Now
+		}
+		if t.Status == old.Status && t.Progress == old.Progress && t.Message == old.Message && p.Note == "" {
+			continue
+		}
+		b.events = append(b.events, &taskcenter.Event{
+			TaskID: t.ID, At: p.Now, From: old.Status, To: t.Status,
+			Progress: t.Progress, Message: cmp.Or(p.Note, t.Message), Actor: p.Actor,
+		})
+		b.eventTenants = append(b.eventTenants, t.Tenant)
+	}
+	for _, id := range slices.Sorted(maps.Keys(b.last)) {
+		b.dirty = append(b.dirty, current[id])
+	}
+	return b
+}
+
+// cloneTask is a copy of t that shares no slice with it.
+func cloneTask(t *taskcenter.Task) *taskcenter.Task {
+	c := *t
+	c.InstanceIDs = slices.Clone(t.InstanceIDs)
+	c.AttachInfo = slices.Clone(t.AttachInfo)
+	c.Context = slices.Clone(t.Context)
+	return &c
+}
+
+// asStored makes t what reading it back once saved would return: times
+// in UTC at millisecond precision, the timeout in whole milliseconds, an
+// empty context as {} and empty attach info as nil.
+func asStored(t *taskcenter.Task) {
+	for _, at := range []*time.Time{&t.CreatedAt, &t.StartedAt, &t.EndedAt, &t.UpdatedAt, &t.RunAfter,
+		&t.LeaseExpiresAt, &t.ClaimedAt} {
+		if !at.IsZero() {
+			*at = at.UTC().Truncate(time.Millisecond)
+		}
+	}
+	t.Timeout = t.Timeout.Truncate(time.Millisecond)
+	t.Context = []byte(contextArg(t.Context))
+	if len(t.AttachInfo) == 0 {
+		t.AttachInfo = nil
+	}
 }
