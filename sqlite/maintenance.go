@@ -78,11 +78,15 @@ func dueTasks(ctx context.Context, tx *writeTx, now time.Time) ([]*tc.Task, erro
 
 // TaskExpired returns RUNNING tasks whose lease expired or whose attempt
 // outlived its timeout.
+// expiredSQL reads the running tasks from the partial index tasks_running:
+// the range on lease_expires_at, always true, is what lets SQLite use it;
+// without it the OR made every maintenance tick scan the whole table.
+const expiredSQL = `SELECT tenant, id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at >= 0
+	AND (lease_expires_at < ? OR (timeout_ms > 0 AND claimed_at + timeout_ms < ?)) ORDER BY id LIMIT ?`
+
 func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc.TaskRef, error) {
 	ms := millis(now)
-	rows, err := s.reader.QueryContext(ctx, `SELECT tenant, id FROM tasks WHERE status = 'RUNNING'
-		AND (lease_expires_at < ? OR (timeout_ms > 0 AND claimed_at + timeout_ms < ?)) ORDER BY id LIMIT ?`,
-		ms, ms, limit)
+	rows, err := s.reader.QueryContext(ctx, expiredSQL, ms, ms, limit)
 	if err != nil {
 		return nil, dbError("expired tasks", err)
 	}
