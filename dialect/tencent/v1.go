@@ -65,7 +65,7 @@ func (h *handler) readV1(r *http.Request, c *call, mediaType string) error {
 	if c.timestamp, err = strconv.ParseInt(params.Get("Timestamp"), 10, 64); err != nil {
 		return invalidParam("Timestamp", "must be a Unix time in seconds.", "必须为以秒为单位的 Unix 时间戳。")
 	}
-	if _, err := strconv.ParseUint(params.Get("Nonce"), 10, 64); err != nil {
+	if c.nonce, err = strconv.ParseUint(params.Get("Nonce"), 10, 64); err != nil || c.nonce == 0 {
 		return invalidParam("Nonce", "must be a positive integer.", "必须为正整数。")
 	}
 	method := params.Get("SignatureMethod")
