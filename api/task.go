@@ -134,18 +134,45 @@ func (h *Handler) countTasks(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// Event history limits: a page of GET /api/v1/tasks/{id}/events.
+const (
+	DefaultEventLimit = 100
+	MaxEventLimit     = 1000
+)
+
 func (h *Handler) taskEvents(w http.ResponseWriter, r *http.Request) error {
-	tenant, id, err := taskRef(r)
+	q, err := newQuery(r, "tenant", "limit", "cursor")
 	if err != nil {
 		return err
 	}
-	events, err := h.svc.TaskEvents(r.Context(), tenant, id)
+	tenant, id, err := taskRefOf(r, q)
+	if err != nil {
+		return err
+	}
+	p := &tc.TaskEventListParams{Tenant: tenant, TaskID: id, Limit: DefaultEventLimit}
+	if s := q.get("limit"); s != "" {
+		if p.Limit, err = strconv.Atoi(s); err != nil || p.Limit < 1 || p.Limit > MaxEventLimit {
+			return tc.Invalidf("limit", "limit must be an integer from 1 to %d", MaxEventLimit)
+		}
+	}
+	if c := q.get("cursor"); c != "" {
+		if p.AfterSeq, err = decodeEventCursor(c); err != nil {
+			return err
+		}
+	}
+	limit := p.Limit
+	p.Limit++ // one more tells whether a next page exists
+	events, err := h.svc.ListTaskEvents(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	out := EventList{Events: []Event{}}
+	if len(events) > limit {
+		events = events[:limit]
+		out.NextCursor = encodeEventCursor(events[limit-1].Seq)
+	}
 	for _, e := range events {
-		out.Events = append(out.Events, Event{At: e.At, From: e.From, To: e.To, Progress: e.Progress, Message: e.Message, Actor: e.Actor})
+		out.Events = append(out.Events, Event{Seq: e.Seq, At: e.At, From: e.From, To: e.To, Progress: e.Progress, Message: e.Message, Actor: e.Actor})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -182,6 +209,11 @@ func taskRef(r *http.Request) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
+	return taskRefOf(r, q)
+}
+
+// taskRefOf is taskRef over a query that may take more parameters.
+func taskRefOf(r *http.Request, q *query) (string, int64, error) {
 	tenant, err := tenantOf(r, q.get("tenant"), true)
 	if err != nil {
 		return "", 0, err
@@ -202,6 +234,20 @@ func decodeCursor(c string) (int64, error) {
 	if err == nil && len(b) > 1 && b[0] == 't' {
 		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
 			return id, nil
+		}
+	}
+	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")
+}
+
+func encodeEventCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("e" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeEventCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 'e' {
+		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq > 0 {
+			return seq, nil
 		}
 	}
 	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")

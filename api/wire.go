@@ -62,6 +62,7 @@ type SubmitTask struct {
 
 // Event is one entry of a task's history.
 type Event struct {
+	Seq      int64     `json:"seq"` // increasing along a history; the event stream's ids are the same numbers
 	At       time.Time `json:"at"`
 	From     tc.Status `json:"from"`
 	To       tc.Status `json:"to"`
@@ -73,6 +74,8 @@ type Event struct {
 // EventList is the answer of GET /api/v1/tasks/{id}/events.
 type EventList struct {
 	Events []Event `json:"events"`
+	// NextCursor fetches the next page; "" when this page is the last.
+	NextCursor string `json:"next_cursor"`
 }
 
 // Counts is the answer of GET /api/v1/tasks/counts: tasks per status.

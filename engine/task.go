@@ -127,6 +127,18 @@ func (s *Service) TaskEvents(ctx context.Context, tenant string, id int64) ([]*t
 	return events, err
 }
 
+// ListTaskEvents returns a page of a task's history, oldest first.
+func (s *Service) ListTaskEvents(ctx context.Context, p *tc.TaskEventListParams) ([]*tc.Event, error) {
+	if p.Limit <= 0 {
+		return nil, tc.Invalidf("limit", "limit must be positive")
+	}
+	events, err := s.store.TaskEventList(ctx, p)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", p.TaskID)
+	}
+	return events, err
+}
+
 // CancelTask kills a task that has not ended. A task that is not running is
 // KILLED at once. A running one is asked to stop: its worker learns of it on
 // its next heartbeat and stops, and the task becomes KILLED when the worker

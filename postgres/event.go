@@ -31,6 +31,27 @@ func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tas
 	return events, nil
 }
 
+// TaskEventList returns up to p.Limit events of a task of the tenant with a
+// seq above p.AfterSeq, oldest first, or ENOTFOUND.
+func (s *Store) TaskEventList(ctx context.Context, p *taskcenter.TaskEventListParams) ([]*taskcenter.Event, error) {
+	var events []*taskcenter.Event
+	err := s.readTx(ctx, func(tx pgx.Tx) error {
+		if _, err := selectTask(ctx, tx, p.Tenant, p.TaskID, false); err != nil {
+			return err
+		}
+		const q = `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
+			FROM task_events WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`
+		rows, _ := tx.Query(ctx, q, p.TaskID, p.AfterSeq, p.Limit)
+		var err error
+		events, err = pgx.CollectRows(rows, scanEvent)
+		return err
+	})
+	if err != nil {
+		return nil, storeErr("task event list", err)
+	}
+	return events, nil
+}
+
 // insertEvent appends an event to the history of a task of the tenant.
 func insertEvent(ctx context.Context, tx pgx.Tx, tenant string, e *taskcenter.Event) error {
 	const q = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)

@@ -230,10 +230,26 @@ function taskRow(t) {
 
 // --- one task ----------------------------------------------------------------
 
+// history reads a task's events page by page, up to HISTORY_MAX of them: a
+// chatty task's whole history would not fit a chart anyway.
+const HISTORY_MAX = 10000;
+async function history(id, tq) {
+  const events = [];
+  let cursor = "";
+  do {
+    const p = new URLSearchParams(tq);
+    p.set("limit", "1000");
+    if (cursor) p.set("cursor", cursor);
+    const page = await api(`/api/v1/tasks/${id}/events?` + p);
+    events.push(...page.events);
+    cursor = page.next_cursor;
+  } while (cursor && events.length < HISTORY_MAX);
+  return events;
+}
+
 async function taskView(id, q) {
   const tq = withTenant(q.get("tenant") && state.who.role === "admin" ? { tenant: q.get("tenant") } : {});
-  const [task, ev] = await Promise.all([api(`/api/v1/tasks/${id}?` + tq), api(`/api/v1/tasks/${id}/events?` + tq)]);
-  const events = ev.events;
+  const [task, events] = await Promise.all([api(`/api/v1/tasks/${id}?` + tq), history(id, tq)]);
   const render = (t) => {
     const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
     const failed = t.status === "FAILED" || (t.status === "KILLED" && t.code);
@@ -258,7 +274,7 @@ async function taskView(id, q) {
   render(task);
   state.onChange = (c) => {
     if (c.task.id !== task.id) return;
-    events.push({ at: c.at, from: c.from, to: c.to, progress: c.progress, message: c.message, actor: c.actor });
+    events.push({ seq: c.seq, at: c.at, from: c.from, to: c.to, progress: c.progress, message: c.message, actor: c.actor });
     render({ ...c.task, status: c.to, progress: c.progress });
   };
 }
