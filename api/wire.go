@@ -299,3 +299,10 @@ func FromTaskChange(c *tc.TaskChange) TaskChange {
 	return TaskChange{Seq: e.Seq, At: e.At, From: e.From, To: e.To, Progress: e.Progress,
 		Message: e.Message, Actor: e.Actor, Task: FromTask(c.Task)}
 }
+
+// StreamTicket is the answer of POST /api/v1/events/tickets: a single-use
+// ticket that opens GET /api/v1/events?ticket= once before ExpiresAt.
+type StreamTicket struct {
+	Ticket    string    `json:"ticket"`
+	ExpiresAt time.Time `json:"expires_at"`
+}

@@ -1,7 +1,8 @@
 // taskcenter console: a small single-page app over the native API.
 // Routes live in the hash (#/tasks?..., #/task/ID, #/instances); the token
-// is kept in sessionStorage and sent as a bearer token, except to the event
-// stream, which EventSource can only reach with ?access_token=.
+// is kept in sessionStorage and sent as a bearer token. EventSource cannot
+// send that header, so the event stream is opened with a single-use ticket
+// (POST /api/v1/events/tickets), never with the token in the URL.
 "use strict";
 
 const STATUSES = ["WAITING", "INITIAL", "RUNNING", "PAUSED", "SUCCEED", "FAILED", "KILLED"];
@@ -118,15 +119,38 @@ function actions(task, after) {
 
 // --- live changes -----------------------------------------------------------
 
-function connectStream() {
+// connectStream opens the event stream with a fresh ticket. A ticket opens
+// one stream only, so EventSource's own reconnect (same URL) cannot work:
+// on an error the stream is closed and opened again with a new ticket,
+// resuming after the last change seen.
+async function connectStream() {
   if (state.stream) state.stream.close();
-  const p = withTenant({ access_token: state.token });
+  clearTimeout(connectStream.retry);
+  const gen = (connectStream.gen = (connectStream.gen || 0) + 1);
+  let ticket;
+  try {
+    ticket = (await api("/api/v1/events/tickets?" + withTenant({}), { method: "POST" })).ticket;
+  } catch (e) {
+    document.body.classList.remove("connected");
+    if (e.status !== 401) connectStream.retry = setTimeout(connectStream, 3000);
+    return;
+  }
+  if (gen !== connectStream.gen) return; // a newer connect has started meanwhile
+  const p = withTenant({ ticket });
+  if (state.lastSeq) p.set("last_event_id", state.lastSeq);
   const es = new EventSource("/api/v1/events?" + p);
-  es.addEventListener("task", (m) => state.onChange && state.onChange(JSON.parse(m.data)));
+  es.addEventListener("task", (m) => {
+    state.lastSeq = m.lastEventId;
+    if (state.onChange) state.onChange(JSON.parse(m.data));
+  });
   // Too far behind to replay: reload the page's data and follow anew.
-  es.addEventListener("reset", () => { es.close(); route(); connectStream(); });
+  es.addEventListener("reset", () => { es.close(); state.lastSeq = ""; route(); connectStream(); });
   es.onopen = () => document.body.classList.add("connected");
-  es.onerror = () => document.body.classList.remove("connected");
+  es.onerror = () => {
+    document.body.classList.remove("connected");
+    es.close();
+    if (state.stream === es) connectStream.retry = setTimeout(connectStream, 2000);
+  };
   state.stream = es;
 }
 
@@ -362,14 +386,18 @@ async function signIn(token) {
   $("#tenant-name").textContent = who.role === "admin" ? "" : who.tenant;
   $("#tenant").value = state.tenant;
   document.body.dataset.role = who.role;
+  state.lastSeq = "";
   connectStream();
   await route();
 }
 
 function signOut() {
   sessionStorage.removeItem("tc.token");
-  state.token = ""; state.who = null; state.onChange = null;
+  state.token = ""; state.who = null; state.onChange = null; state.lastSeq = "";
+  clearTimeout(connectStream.retry);
+  connectStream.gen = (connectStream.gen || 0) + 1; // a connect under way gives up
   if (state.stream) state.stream.close();
+  state.stream = null;
   $("#top").hidden = true;
   $("#view").replaceChildren();
   $("#signin").hidden = false;
@@ -387,6 +415,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#tenant").addEventListener("change", () => {
     state.tenant = $("#tenant").value.trim();
     sessionStorage.setItem("tc.tenant", state.tenant);
+    state.lastSeq = ""; // another tenant's changes: follow from now
     connectStream();
     location.hash = "#/tasks";
     route();
