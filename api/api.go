@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/strictjson"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -212,6 +213,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {
 		return tc.Invalidf("body", "the body must be valid UTF-8")
+	}
+	// encoding/json would keep the last of two members of one name.
+	if name, dup := strictjson.DuplicateKey(body); dup {
+		return tc.Invalidf(name, "%q is given more than once", name)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -30,7 +30,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := taskFilter(r, q)
+	f, err := h.taskFilter(r, q)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -59,7 +61,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := taskFilter(r, q)
+	f, err := h.taskFilter(r, q)
 	if err != nil {
 		return err
 	}
@@ -80,13 +82,28 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func taskFilter(r *http.Request, q *query) (*tc.TaskFilter, error) {
+// taskFilter reads the filters of the task list and the event stream. A
+// value no task can have (a malformed instance id, a type not in the
+// catalog, an over-long request id) is refused rather than matching nothing,
+// so that a typo does not pass for an empty answer.
+func (h *Handler) taskFilter(r *http.Request, q *query) (*tc.TaskFilter, error) {
 	tenant, err := tenantOf(r, q.get("tenant"), true)
 	if err != nil {
 		return nil, err
 	}
 	f := &tc.TaskFilter{Tenant: tenant, InstanceID: q.get("instance_id"), Types: q.list("type"),
 		AsyncRequestID: q.get("async_request_id")}
+	if f.InstanceID != "" {
+		if err := tc.ValidateInstanceID("instance_id", f.InstanceID); err != nil {
+			return nil, err
+		}
+	}
+	if !tc.ValidAsyncRequestID(f.AsyncRequestID) {
+		return nil, tc.Invalidf("async_request_id", "async_request_id must be at most %d bytes", tc.MaxAsyncRequestIDLen)
+	}
+	if err := h.knownTypes(r.Context(), "type", f.Types); err != nil {
+		return nil, err
+	}
 	for _, s := range q.list("status") {
 		st, err := tc.ParseStatus(s)
 		if err != nil {
@@ -251,4 +268,29 @@ func decodeEventCursor(c string) (int64, error) {
 		}
 	}
 	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")
+}
+
+// knownTypes refuses a type that is not in the catalog, or empty.
+func (h *Handler) knownTypes(ctx context.Context, field string, types []string) error {
+	if len(types) == 0 {
+		return nil
+	}
+	catalog, err := h.svc.TaskTypes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range types {
+		if !slices.ContainsFunc(catalog, func(c tc.TaskType) bool { return c.Key == t }) {
+			return tc.Invalidf(field, "unknown task type %q", clipText(t))
+		}
+	}
+	return nil
+}
+
+// clipText shortens caller input quoted back in messages.
+func clipText(s string) string {
+	if len(s) > 64 {
+		return strings.ToValidUTF8(s[:64], "") + "..."
+	}
+	return s
 }

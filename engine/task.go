@@ -12,7 +12,7 @@ import (
 // Bounds of a submission.
 const (
 	MaxInstancesPerTask  = 100
-	MaxAsyncRequestIDLen = 128
+	MaxAsyncRequestIDLen = tc.MaxAsyncRequestIDLen
 	MaxAttemptsLimit     = 100
 	MaxTimeout           = 7 * 24 * time.Hour
 )
