@@ -298,6 +298,7 @@ async function taskView(id, q) {
   render(task);
   state.onChange = (c) => {
     if (c.task.id !== task.id) return;
+    if (events.some((e) => e.seq === c.seq)) return; // read with the history already
     events.push({ seq: c.seq, at: c.at, from: c.from, to: c.to, progress: c.progress, message: c.message, actor: c.actor });
     render({ ...c.task, status: c.to, progress: c.progress });
   };
@@ -360,12 +361,19 @@ async function instancesView() {
 async function route() {
   if (!state.who) return;
   const { path, q } = parseHash();
-  state.onChange = null;
+  // A view draws data it read before changes that arrive while it loads:
+  // keep those and hand them to the view once it listens, or it would show
+  // them only at the next change of the same task.
+  const pending = [];
+  const buffer = (c) => pending.push(c);
+  state.onChange = buffer;
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   try {
     if (path.startsWith("/task/")) { $("#nav-tasks").setAttribute("aria-current", "page"); await taskView(Number(path.slice(6)), q); }
     else if (path === "/instances") { $("#nav-instances").setAttribute("aria-current", "page"); await instancesView(); }
     else { $("#nav-tasks").setAttribute("aria-current", "page"); await tasksView(q); }
+    const handler = state.onChange;
+    if (handler && handler !== buffer) for (const c of pending) handler(c);
     document.title = "taskcenter · " + ($("h1", $("#view"))?.textContent || "");
   } catch (e) {
     if (e.status === 401) return signOut();
