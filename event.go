@@ -19,3 +19,11 @@ type Event struct {
 // ActorEngine is the actor of the changes the engine makes by itself:
 // promotions, rescues of expired leases, timeouts.
 const ActorEngine = "engine"
+
+// TaskEventListParams selects a page of one task's history.
+type TaskEventListParams struct {
+	Tenant   string // the task's tenant; AllTenants for an administrator
+	TaskID   int64
+	AfterSeq int64 // cursor: only events with a higher seq; 0 from the start
+	Limit    int   // at most this many events; positive
+}

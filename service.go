@@ -24,6 +24,8 @@ type Service interface {
 	ListTasks(ctx context.Context, f *TaskFilter) (*TaskPage, error)
 	CountTasks(ctx context.Context, tenant string) (map[Status]int, error)
 	TaskEvents(ctx context.Context, tenant string, id int64) ([]*Event, error)
+	// ListTaskEvents returns a page of a task's history, oldest first.
+	ListTaskEvents(ctx context.Context, p *TaskEventListParams) ([]*Event, error)
 	CancelTask(ctx context.Context, tenant string, id int64, actor string) (*Task, error)
 	PauseTask(ctx context.Context, tenant string, id int64, actor string) (*Task, error)
 	ResumeTask(ctx context.Context, tenant string, id int64, actor string) (*Task, error)

@@ -70,6 +70,10 @@ type Store interface {
 	LeaseAcquire(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
 	// TaskEvents returns a task's history, oldest first.
 	TaskEvents(ctx context.Context, tenant string, id int64) ([]*Event, error)
+	// TaskEventList returns a page of a task's history, oldest first: up to
+	// p.Limit events with a seq above p.AfterSeq. ENOTFOUND when the tenant
+	// has no such task.
+	TaskEventList(ctx context.Context, p *TaskEventListParams) ([]*Event, error)
 	// EventsAfter returns up to limit events of every tenant with a seq
 	// above afterSeq, by seq, each with its Tenant: the feed that the event
 	// stream tails. On PostgreSQL an event may become visible after one with

@@ -3,6 +3,7 @@ package taskcenter
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 )
 
 // Task is one asynchronous operation on one or more database instances.
@@ -97,6 +98,15 @@ type TaskFilter struct {
 type TaskPage struct {
 	Tasks []*Task
 	Total int // exact count of tasks matching the filter
+}
+
+// MaxAsyncRequestIDLen bounds an async request id, in bytes: no task has a
+// longer one, so a filter naming one is refused rather than matching nothing.
+const MaxAsyncRequestIDLen = 128
+
+// ValidAsyncRequestID reports whether id could be a task's async request id.
+func ValidAsyncRequestID(id string) bool {
+	return len(id) <= MaxAsyncRequestIDLen && utf8.ValidString(id)
 }
 
 // AllTenants is the tenant value only administrators may pass to reach every tenant.

@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/strictjson"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -27,6 +29,7 @@ type Handler struct {
 	mux       *http.ServeMux
 	watcher   tc.TaskWatcher
 	keepalive time.Duration
+	tickets   *tickets
 }
 
 // Option configures a Handler.
@@ -48,7 +51,7 @@ type Route struct {
 
 // NewHandler returns the native API over svc.
 func NewHandler(svc tc.Service, logger *slog.Logger, opts ...Option) *Handler {
-	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux(), keepalive: HeartbeatInterval}
+	h := &Handler{svc: svc, logger: logger, mux: http.NewServeMux(), keepalive: HeartbeatInterval, tickets: newTickets()}
 	for _, o := range opts {
 		o(h)
 	}
@@ -57,7 +60,7 @@ func NewHandler(svc tc.Service, logger *slog.Logger, opts ...Option) *Handler {
 	paths := http.NewServeMux()
 	methods := map[string][]string{}
 	for _, r := range h.routes() {
-		h.mux.Handle(r.Method+" "+r.Path, h.authorize(r.Role, r.queryToken, r.fn))
+		h.mux.Handle(r.Method+" "+r.Path, h.authorize(r.Role, r.ticket, r.fn))
 		if methods[r.Path] == nil {
 			paths.Handle(r.Path, http.NotFoundHandler())
 		}
@@ -78,10 +81,10 @@ func NewHandler(svc tc.Service, logger *slog.Logger, opts ...Option) *Handler {
 type route struct {
 	Route
 	fn func(w http.ResponseWriter, r *http.Request) error
-	// queryToken accepts the token as the access_token parameter too, for
-	// browsers' EventSource, which cannot send an Authorization header.
-	// The access log records the path only, never the query.
-	queryToken bool
+	// ticket accepts a stream ticket as the ticket parameter instead of the
+	// Authorization header, for browsers' EventSource, which cannot send
+	// one. The access log records the path only, never the query.
+	ticket bool
 }
 
 func (h *Handler) routes() []route {
@@ -107,7 +110,8 @@ func (h *Handler) routes() []route {
 		{Route{"POST", "/api/v1/tasks/{id}/complete", tc.RoleWorker}, h.completeTask, false},
 		{Route{"POST", "/api/v1/tasks/{id}/fail", tc.RoleWorker}, h.failTask, false},
 		{Route{"POST", "/api/v1/tasks/{id}/release", tc.RoleWorker}, h.releaseTask, false},
-		{Route: Route{"GET", "/api/v1/events", tc.RoleReader}, fn: h.events, queryToken: true},
+		{Route: Route{"GET", "/api/v1/events", tc.RoleReader}, fn: h.events, ticket: true},
+		{Route{"POST", "/api/v1/events/tickets", tc.RoleReader}, h.createTicket, false},
 		{Route{"GET", "/api/v1/whoami", tc.RoleReader}, h.whoami, false},
 	}
 }
@@ -128,19 +132,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authorize authenticates the bearer token, checks the role and runs fn,
 // writing any error it returns.
-func (h *Handler) authorize(need tc.Role, queryToken bool, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+func (h *Handler) authorize(need tc.Role, ticket bool, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if need != "" {
-			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok && queryToken && r.Header.Get("Authorization") == "" {
-				token = r.URL.Query().Get("access_token")
-				ok = token != ""
-			}
-			if !ok {
-				h.writeError(w, r, tc.Errorf(tc.EUNAUTHORIZED, "an Authorization: Bearer token is required"))
-				return
-			}
-			cred, err := h.svc.Authenticate(r.Context(), tc.KindNative, strings.TrimSpace(token))
+			cred, bound, err := h.authenticate(r, ticket)
 			if err != nil {
 				h.writeError(w, r, err)
 				return
@@ -149,13 +144,38 @@ func (h *Handler) authorize(need tc.Role, queryToken bool, fn func(http.Response
 				h.writeError(w, r, tc.Errorf(tc.EFORBIDDEN, "a %s token cannot do this; it needs %s", cred.Role, need))
 				return
 			}
-			r = r.WithContext(tc.WithCredential(r.Context(), cred))
+			ctx := tc.WithCredential(r.Context(), cred)
+			if bound != nil {
+				ctx = context.WithValue(ctx, ticketTenantKey{}, *bound)
+			}
+			r = r.WithContext(ctx)
 		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)
 		}
 	})
 }
+
+// authenticate returns the caller's credential: from the bearer token, or
+// on a route that takes one and without an Authorization header, from a
+// stream ticket, with the tenant the ticket binds the request to.
+func (h *Handler) authenticate(r *http.Request, ticket bool) (*tc.Credential, *string, error) {
+	header := r.Header.Get("Authorization")
+	if ticket && header == "" && r.URL.Query().Has("ticket") {
+		cred, tenant, err := h.ticketCredential(r, r.URL.Query().Get("ticket"))
+		return cred, &tenant, err
+	}
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return nil, nil, tc.Errorf(tc.EUNAUTHORIZED, "an Authorization: Bearer token is required")
+	}
+	cred, err := h.svc.Authenticate(r.Context(), tc.KindNative, strings.TrimSpace(token))
+	return cred, nil, err
+}
+
+// ticketTenantKey marks a request authenticated by a stream ticket; its
+// value is the tenant the ticket was issued for.
+type ticketTenantKey struct{}
 
 // tenantOf returns the tenant a request acts on: the caller's own, or for an
 // administrator the one named (AllTenants when none is named and all is true).
@@ -194,6 +214,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {
 		return tc.Invalidf("body", "the body must be valid UTF-8")
+	}
+	// encoding/json would keep the last of two members of one name.
+	if name, dup := strictjson.DuplicateKey(body); dup {
+		return tc.Invalidf(name, "%q is given more than once", name)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

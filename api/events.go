@@ -26,18 +26,32 @@ const streamWriteTimeout = 30 * time.Second
 // the client leaves or the server shuts down (the feed stops).
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	q, err := newQuery(r, "tenant", "instance_id", "type*", "status*", "async_request_id",
-		"created_after", "created_before", "access_token")
+		"created_after", "created_before", "ticket", "last_event_id")
 	if err != nil {
 		return err
 	}
-	f, err := taskFilter(r, q)
+	f, err := h.taskFilter(r, q)
 	if err != nil {
 		return err
 	}
+	// A ticket shows the tenant it was issued for, and no other.
+	if bound, ok := r.Context().Value(ticketTenantKey{}).(string); ok {
+		if named := q.get("tenant"); named != "" && named != bound {
+			return tc.Errorf(tc.EFORBIDDEN, "this ticket was issued for another tenant than %q", named)
+		}
+		f.Tenant = bound
+	}
+	// last_event_id is Last-Event-ID for a client that opens a new stream
+	// (with a new ticket) rather than letting EventSource reconnect.
 	var after int64
-	if id := strings.TrimSpace(r.Header.Get("Last-Event-ID")); id != "" {
-		if after, err = strconv.ParseInt(id, 10, 64); err != nil || after < 0 {
-			return tc.Invalidf("Last-Event-ID", "Last-Event-ID must be an id this stream sent")
+	for _, in := range []struct{ name, value string }{
+		{"Last-Event-ID", r.Header.Get("Last-Event-ID")}, {"last_event_id", q.get("last_event_id")},
+	} {
+		if id := strings.TrimSpace(in.value); id != "" {
+			if after, err = strconv.ParseInt(id, 10, 64); err != nil || after < 0 {
+				return tc.Invalidf(in.name, "%s must be an id this stream sent", in.name)
+			}
+			break
 		}
 	}
 	if h.watcher == nil {

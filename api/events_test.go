@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +22,31 @@ type sseMessage struct {
 	Change    api.TaskChange
 }
 
-// stream opens GET /api/v1/events with the token in the query, as the
-// console does, and returns its messages as they arrive.
+// ticket asks for a stream ticket with token, for tenant when not "".
+func (e *env) ticket(token, tenant string) string {
+	e.t.Helper()
+	path := "/api/v1/events/tickets"
+	if tenant != "" {
+		path += "?tenant=" + tenant
+	}
+	var out api.StreamTicket
+	e.call(token, "POST", path, nil, 201, &out)
+	require.NotEmpty(e.t, out.Ticket)
+	require.WithinDuration(e.t, time.Now().Add(api.TicketTTL), out.ExpiresAt, 5*time.Second)
+	return out.Ticket
+}
+
+// stream opens GET /api/v1/events with a ticket of token in the query, as
+// the console does, and returns its messages as they arrive. A query
+// naming a tenant asks for the ticket of that tenant.
 func (e *env) stream(token, query, lastID string) <-chan sseMessage {
 	e.t.Helper()
+	q, err := url.ParseQuery(strings.TrimPrefix(query, "&"))
+	require.NoError(e.t, err)
+	ticket := e.ticket(token, q.Get("tenant"))
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?access_token="+token+query, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?ticket="+ticket+query, nil)
 	require.NoError(e.t, err)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
@@ -117,8 +136,65 @@ func TestEventsStreamTenantIsolation(t *testing.T) {
 
 	code, _ := e.raw(e.readA, "GET", "/api/v1/events?tenant=tb", nil)
 	require.Equal(t, 403, code, "a tenant's token cannot name another tenant")
-	require.NotContains(t, e.logs.String(), e.readA, "the query token never reaches the log")
-	require.NotContains(t, e.logs.String(), "access_token")
+	require.NotContains(t, e.logs.String(), e.readA, "the token never reaches the log")
+}
+
+// TestEventsStreamTickets: the stream takes a ticket once, within its
+// time, bound to the tenant it was issued for; never a token in the query.
+func TestEventsStreamTickets(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	open := func(query string) int {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?"+query, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ticket := e.ticket(e.readA, "")
+	require.Equal(t, 200, open("ticket="+ticket))
+	require.Equal(t, 401, open("ticket="+ticket), "a ticket opens one stream")
+	require.Equal(t, 401, open("ticket="), "an empty ticket")
+	require.Equal(t, 401, open("ticket=AAAA"), "a made-up ticket")
+	require.Equal(t, 401, open("access_token="+e.readA), "the token in the query is not taken any more")
+	require.Equal(t, 403, open("tenant=tb&ticket="+e.ticket(e.readA, "")), "a tenant's ticket cannot name another")
+	e.call(e.readA, "POST", "/api/v1/events/tickets?tenant=tb", nil, 403, nil)
+	e.call("", "POST", "/api/v1/events/tickets", nil, 401, nil)
+
+	// An administrator's ticket for tb shows tb only, whatever the stream
+	// names: naming ta is refused, naming nothing is tb.
+	require.Equal(t, 403, open("tenant=ta&ticket="+e.ticket(e.admin, "tb")))
+	adminB := e.ticket(e.admin, "tb")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?ticket="+adminB, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, 200, resp.StatusCode)
+	e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	b := e.submit(e.opB, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-b1"}})
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var c api.TaskChange
+			require.NoError(t, json.Unmarshal([]byte(line), &c))
+			require.Equal(t, b.ID, c.Task.ID, "ta's task, submitted first, is not shown")
+			break
+		}
+	}
+
+	// Unused tickets are bounded per credential.
+	for range 16 {
+		e.call(e.readB, "POST", "/api/v1/events/tickets", nil, 201, nil)
+	}
+	e.call(e.readB, "POST", "/api/v1/events/tickets", nil, 429, nil)
+	require.NotContains(t, e.logs.String(), ticket, "tickets never reach the log")
 }
 
 func TestEventsStreamFiltersAndResume(t *testing.T) {

@@ -58,7 +58,7 @@ func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request) error {
 	after := ""
 	if c := q.get("cursor"); c != "" {
 		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || len(b) == 0 {
+		if err != nil || tc.ValidateInstanceID("cursor", string(b)) != nil {
 			return tc.Invalidf("cursor", "cursor is not one this API returned")
 		}
 		after = string(b)

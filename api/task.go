@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -107,7 +109,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := taskFilter(r, q)
+	f, err := h.taskFilter(r, q)
 	if err != nil {
 		return err
 	}
@@ -128,13 +130,28 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func taskFilter(r *http.Request, q *query) (*tc.TaskFilter, error) {
+// taskFilter reads the filters of the task list and the event stream. A
+// value no task can have (a malformed instance id, a type not in the
+// catalog, an over-long request id) is refused rather than matching nothing,
+// so that a typo does not pass for an empty answer.
+func (h *Handler) taskFilter(r *http.Request, q *query) (*tc.TaskFilter, error) {
 	tenant, err := tenantOf(r, q.get("tenant"), true)
 	if err != nil {
 		return nil, err
 	}
 	f := &tc.TaskFilter{Tenant: tenant, InstanceID: q.get("instance_id"), Types: q.list("type"),
 		AsyncRequestID: q.get("async_request_id")}
+	if f.InstanceID != "" {
+		if err := tc.ValidateInstanceID("instance_id", f.InstanceID); err != nil {
+			return nil, err
+		}
+	}
+	if !tc.ValidAsyncRequestID(f.AsyncRequestID) {
+		return nil, tc.Invalidf("async_request_id", "async_request_id must be at most %d bytes", tc.MaxAsyncRequestIDLen)
+	}
+	if err := h.knownTypes(r.Context(), "type", f.Types); err != nil {
+		return nil, err
+	}
 	for _, s := range q.list("status") {
 		st, err := tc.ParseStatus(s)
 		if err != nil {
@@ -182,18 +199,45 @@ func (h *Handler) countTasks(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
+// Event history limits: a page of GET /api/v1/tasks/{id}/events.
+const (
+	DefaultEventLimit = 100
+	MaxEventLimit     = 1000
+)
+
 func (h *Handler) taskEvents(w http.ResponseWriter, r *http.Request) error {
-	tenant, id, err := taskRef(r)
+	q, err := newQuery(r, "tenant", "limit", "cursor")
 	if err != nil {
 		return err
 	}
-	events, err := h.svc.TaskEvents(r.Context(), tenant, id)
+	tenant, id, err := taskRefOf(r, q)
+	if err != nil {
+		return err
+	}
+	p := &tc.TaskEventListParams{Tenant: tenant, TaskID: id, Limit: DefaultEventLimit}
+	if s := q.get("limit"); s != "" {
+		if p.Limit, err = strconv.Atoi(s); err != nil || p.Limit < 1 || p.Limit > MaxEventLimit {
+			return tc.Invalidf("limit", "limit must be an integer from 1 to %d", MaxEventLimit)
+		}
+	}
+	if c := q.get("cursor"); c != "" {
+		if p.AfterSeq, err = decodeEventCursor(c); err != nil {
+			return err
+		}
+	}
+	limit := p.Limit
+	p.Limit++ // one more tells whether a next page exists
+	events, err := h.svc.ListTaskEvents(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	out := EventList{Events: []Event{}}
+	if len(events) > limit {
+		events = events[:limit]
+		out.NextCursor = encodeEventCursor(events[limit-1].Seq)
+	}
 	for _, e := range events {
-		out.Events = append(out.Events, Event{At: e.At, From: e.From, To: e.To, Progress: e.Progress, Message: e.Message, Actor: e.Actor})
+		out.Events = append(out.Events, Event{Seq: e.Seq, At: e.At, From: e.From, To: e.To, Progress: e.Progress, Message: e.Message, Actor: e.Actor})
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -230,6 +274,11 @@ func taskRef(r *http.Request) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
+	return taskRefOf(r, q)
+}
+
+// taskRefOf is taskRef over a query that may take more parameters.
+func taskRefOf(r *http.Request, q *query) (string, int64, error) {
 	tenant, err := tenantOf(r, q.get("tenant"), true)
 	if err != nil {
 		return "", 0, err
@@ -253,4 +302,43 @@ func decodeCursor(c string) (int64, error) {
 		}
 	}
 	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")
+}
+
+func encodeEventCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("e" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeEventCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 'e' {
+		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq > 0 {
+			return seq, nil
+		}
+	}
+	return 0, tc.Invalidf("cursor", "cursor is not one this API returned")
+}
+
+// knownTypes refuses a type that is not in the catalog, or empty.
+func (h *Handler) knownTypes(ctx context.Context, field string, types []string) error {
+	if len(types) == 0 {
+		return nil
+	}
+	catalog, err := h.svc.TaskTypes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range types {
+		if !slices.ContainsFunc(catalog, func(c tc.TaskType) bool { return c.Key == t }) {
+			return tc.Invalidf(field, "unknown task type %q", clipText(t))
+		}
+	}
+	return nil
+}
+
+// clipText shortens caller input quoted back in messages.
+func clipText(s string) string {
+	if len(s) > 64 {
+		return strings.ToValidUTF8(s[:64], "") + "..."
+	}
+	return s
 }

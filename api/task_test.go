@@ -194,3 +194,51 @@ func TestSubmitBatch(t *testing.T) {
 	code, _ = e.apiError(e.readA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []api.SubmitTask{{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}}}})
 	require.Equal(t, 403, code, "readers may not submit")
 }
+
+// TestTaskEventPages: a chatty task's history comes in pages of at most
+// limit events, oldest first, each next_cursor resuming after the last seq
+// of the page before; the last page has no next_cursor.
+func TestTaskEventPages(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	var claimed api.ClaimResponse
+	e.call(e.workerA, "POST", "/api/v1/workers/claim", api.ClaimRequest{WorkerID: "w1"}, 200, &claimed)
+	require.Len(t, claimed.Tasks, 1)
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	for p := 1; p <= 8; p++ {
+		e.call(e.workerA, "POST", path+"/heartbeat", api.HeartbeatRequest{WorkerID: "w1", Progress: p * 10}, 200, nil)
+	}
+	var all api.EventList
+	e.call(e.readA, "GET", path+"/events", nil, 200, &all)
+	require.Len(t, all.Events, 10, "submitted, claimed and eight heartbeats: under the default limit")
+	require.Empty(t, all.NextCursor)
+
+	var walked []api.Event
+	next := path + "/events?limit=3"
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 4)
+		var page api.EventList
+		e.call(e.readA, "GET", next, nil, 200, &page)
+		require.LessOrEqual(t, len(page.Events), 3)
+		walked = append(walked, page.Events...)
+		if page.NextCursor == "" {
+			break
+		}
+		next = path + "/events?limit=3&cursor=" + page.NextCursor
+	}
+	require.Equal(t, all.Events, walked)
+	for i := 1; i < len(walked); i++ {
+		require.Greater(t, walked[i].Seq, walked[i-1].Seq)
+	}
+
+	var page api.EventList
+	e.call(e.readA, "GET", path+"/events?limit=10", nil, 200, &page)
+	require.Empty(t, page.NextCursor, "exactly a full page: no next page")
+	e.call(e.readB, "GET", path+"/events?limit=3", nil, 404, nil)
+	for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "cursor=dDU", "cursor=%%", "limit=1&limit=2", "after=3"} {
+		code, detail := e.apiError(e.readA, "GET", path+"/events?"+bad, nil)
+		require.Equal(t, 400, code, bad)
+		require.NotEmpty(t, detail.Field, bad)
+	}
+}

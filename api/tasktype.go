@@ -30,6 +30,9 @@ func (h *Handler) putType(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	if body.Builtin {
+		return tc.Invalidf("builtin", "builtin is read-only: only the built-in types are built in")
+	}
 	if body.Key != "" && body.Key != r.PathValue("key") {
 		return tc.Invalidf("key", "key in the body differs from the path")
 	}

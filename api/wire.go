@@ -81,6 +81,7 @@ type BatchResult struct {
 
 // Event is one entry of a task's history.
 type Event struct {
+	Seq      int64     `json:"seq"` // increasing along a history; the event stream's ids are the same numbers
 	At       time.Time `json:"at"`
 	From     tc.Status `json:"from"`
 	To       tc.Status `json:"to"`
@@ -92,6 +93,8 @@ type Event struct {
 // EventList is the answer of GET /api/v1/tasks/{id}/events.
 type EventList struct {
 	Events []Event `json:"events"`
+	// NextCursor fetches the next page; "" when this page is the last.
+	NextCursor string `json:"next_cursor"`
 }
 
 // Counts is the answer of GET /api/v1/tasks/counts: tasks per status.
@@ -314,4 +317,11 @@ func FromTaskChange(c *tc.TaskChange) TaskChange {
 	e := c.Event
 	return TaskChange{Seq: e.Seq, At: e.At, From: e.From, To: e.To, Progress: e.Progress,
 		Message: e.Message, Actor: e.Actor, Task: FromTask(c.Task)}
+}
+
+// StreamTicket is the answer of POST /api/v1/events/tickets: a single-use
+// ticket that opens GET /api/v1/events?ticket= once before ExpiresAt.
+type StreamTicket struct {
+	Ticket    string    `json:"ticket"`
+	ExpiresAt time.Time `json:"expires_at"`
 }

@@ -29,6 +29,9 @@ func (h *Handler) claimTasks(w http.ResponseWriter, r *http.Request) error {
 	if err := checkWorkerID(body.WorkerID); err != nil {
 		return err
 	}
+	if err := h.knownTypes(r.Context(), "types", body.Types); err != nil {
+		return err
+	}
 	tasks, err := h.svc.ClaimTasks(r.Context(), &tc.ClaimParams{Tenant: tenant, WorkerID: leaseOwner(r, body.WorkerID),
 		Types: body.Types, Max: max, Wait: time.Duration(body.WaitSeconds) * time.Second})
 	if err != nil {

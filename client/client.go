@@ -176,10 +176,35 @@ func (c *Client) ListTasks(ctx context.Context, f TaskFilter) (*api.TaskList, er
 	return &out, c.do(ctx, http.MethodGet, "/api/v1/tasks", q, nil, &out)
 }
 
-// TaskEvents returns a task's history.
+// TaskEvents returns a task's whole history, fetching page after page.
 func (c *Client) TaskEvents(ctx context.Context, tenant string, id int64) (*api.EventList, error) {
+	all := &api.EventList{Events: []api.Event{}}
+	cursor := ""
+	for {
+		page, err := c.TaskEventPage(ctx, tenant, id, cursor, api.MaxEventLimit)
+		if err != nil {
+			return nil, err
+		}
+		all.Events = append(all.Events, page.Events...)
+		if page.NextCursor == "" {
+			return all, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
+// TaskEventPage returns a page of a task's history: up to limit events
+// (0 for the server's default) after cursor ("" from the start).
+func (c *Client) TaskEventPage(ctx context.Context, tenant string, id int64, cursor string, limit int) (*api.EventList, error) {
+	q := tenantQuery(tenant)
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
 	var out api.EventList
-	return &out, c.do(ctx, http.MethodGet, taskPath(id, "/events"), tenantQuery(tenant), nil, &out)
+	return &out, c.do(ctx, http.MethodGet, taskPath(id, "/events"), q, nil, &out)
 }
 
 // CancelTask cancels a task.

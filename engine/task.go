@@ -12,7 +12,7 @@ import (
 // Bounds of a submission.
 const (
 	MaxInstancesPerTask  = 100
-	MaxAsyncRequestIDLen = 128
+	MaxAsyncRequestIDLen = tc.MaxAsyncRequestIDLen
 	MaxAttemptsLimit     = 100
 	MaxTimeout           = 7 * 24 * time.Hour
 )
@@ -171,6 +171,18 @@ func (s *Service) TaskEvents(ctx context.Context, tenant string, id int64) ([]*t
 	events, err := s.store.TaskEvents(ctx, tenant, id)
 	if tc.ErrorCode(err) == tc.ENOTFOUND {
 		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", id)
+	}
+	return events, err
+}
+
+// ListTaskEvents returns a page of a task's history, oldest first.
+func (s *Service) ListTaskEvents(ctx context.Context, p *tc.TaskEventListParams) ([]*tc.Event, error) {
+	if p.Limit <= 0 {
+		return nil, tc.Invalidf("limit", "limit must be positive")
+	}
+	events, err := s.store.TaskEventList(ctx, p)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, tc.Errorf(tc.ENOTFOUND, "task %d not found", p.TaskID)
 	}
 	return events, err
 }

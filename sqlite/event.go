@@ -48,12 +48,39 @@ func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tc.
 	return events, nil
 }
 
+// TaskEventList returns up to p.Limit events of a task of the tenant with a
+// seq above p.AfterSeq, oldest first, or ErrNotFound.
+func (s *Store) TaskEventList(ctx context.Context, p *tc.TaskEventListParams) ([]*tc.Event, error) {
+	var events []*tc.Event
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getTask(ctx, tx, p.Tenant, p.TaskID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
+			FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`, p.TaskID, p.AfterSeq, p.Limit)
+		if err != nil {
+			return dbError("list events", err)
+		}
+		events, err = scanEvents(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
 func listEvents(ctx context.Context, tx *sql.Tx, taskID int64) ([]*tc.Event, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
 		FROM task_events WHERE task_id = ? ORDER BY seq`, taskID)
 	if err != nil {
 		return nil, dbError("list events", err)
 	}
+	return scanEvents(rows)
+}
+
+// scanEvents reads task_events rows and closes them.
+func scanEvents(rows *sql.Rows) ([]*tc.Event, error) {
 	defer rows.Close()
 	var events []*tc.Event
 	for rows.Next() {

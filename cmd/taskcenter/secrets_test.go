@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,8 +74,20 @@ func TestSecretsNeverLogged(t *testing.T) {
 	native := creds[tc.KindNative].Secret
 	get("/api/v1/tasks", "Authorization", "Bearer "+native)
 	get("/api/v1/tasks", "Authorization", "Bearer "+native+"x")
-	get("/api/v1/events?access_token=" + native)
-	get("/api/v1/events?access_token=" + native + "x")
+	// The event stream: a ticket asked with the token, used, then reused.
+	req, err := http.NewRequest(http.MethodPost, endpoint+"/api/v1/events/tickets", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+native)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var ticket api.StreamTicket
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ticket))
+	resp.Body.Close()
+	require.NotEmpty(t, ticket.Ticket)
+	secrets = append(secrets, ticket.Ticket)
+	get("/api/v1/events?ticket=" + ticket.Ticket)
+	get("/api/v1/events?ticket=" + ticket.Ticket)
+	get("/api/v1/events?ticket=" + ticket.Ticket + "x")
 	p.stop(t)
 
 	logs := p.stdout.String()

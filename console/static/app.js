@@ -1,7 +1,8 @@
 // taskcenter console: a small single-page app over the native API.
 // Routes live in the hash (#/tasks?..., #/task/ID, #/instances); the token
-// is kept in sessionStorage and sent as a bearer token, except to the event
-// stream, which EventSource can only reach with ?access_token=.
+// is kept in sessionStorage and sent as a bearer token. EventSource cannot
+// send that header, so the event stream is opened with a single-use ticket
+// (POST /api/v1/events/tickets), never with the token in the URL.
 "use strict";
 
 const STATUSES = ["WAITING", "INITIAL", "RUNNING", "PAUSED", "SUCCEED", "FAILED", "KILLED"];
@@ -118,15 +119,38 @@ function actions(task, after) {
 
 // --- live changes -----------------------------------------------------------
 
-function connectStream() {
+// connectStream opens the event stream with a fresh ticket. A ticket opens
+// one stream only, so EventSource's own reconnect (same URL) cannot work:
+// on an error the stream is closed and opened again with a new ticket,
+// resuming after the last change seen.
+async function connectStream() {
   if (state.stream) state.stream.close();
-  const p = withTenant({ access_token: state.token });
+  clearTimeout(connectStream.retry);
+  const gen = (connectStream.gen = (connectStream.gen || 0) + 1);
+  let ticket;
+  try {
+    ticket = (await api("/api/v1/events/tickets?" + withTenant({}), { method: "POST" })).ticket;
+  } catch (e) {
+    document.body.classList.remove("connected");
+    if (e.status !== 401) connectStream.retry = setTimeout(connectStream, 3000);
+    return;
+  }
+  if (gen !== connectStream.gen) return; // a newer connect has started meanwhile
+  const p = withTenant({ ticket });
+  if (state.lastSeq) p.set("last_event_id", state.lastSeq);
   const es = new EventSource("/api/v1/events?" + p);
-  es.addEventListener("task", (m) => state.onChange && state.onChange(JSON.parse(m.data)));
+  es.addEventListener("task", (m) => {
+    state.lastSeq = m.lastEventId;
+    if (state.onChange) state.onChange(JSON.parse(m.data));
+  });
   // Too far behind to replay: reload the page's data and follow anew.
-  es.addEventListener("reset", () => { es.close(); route(); connectStream(); });
+  es.addEventListener("reset", () => { es.close(); state.lastSeq = ""; route(); connectStream(); });
   es.onopen = () => document.body.classList.add("connected");
-  es.onerror = () => document.body.classList.remove("connected");
+  es.onerror = () => {
+    document.body.classList.remove("connected");
+    es.close();
+    if (state.stream === es) connectStream.retry = setTimeout(connectStream, 2000);
+  };
   state.stream = es;
 }
 
@@ -230,10 +254,26 @@ function taskRow(t) {
 
 // --- one task ----------------------------------------------------------------
 
+// history reads a task's events page by page, up to HISTORY_MAX of them: a
+// chatty task's whole history would not fit a chart anyway.
+const HISTORY_MAX = 10000;
+async function history(id, tq) {
+  const events = [];
+  let cursor = "";
+  do {
+    const p = new URLSearchParams(tq);
+    p.set("limit", "1000");
+    if (cursor) p.set("cursor", cursor);
+    const page = await api(`/api/v1/tasks/${id}/events?` + p);
+    events.push(...page.events);
+    cursor = page.next_cursor;
+  } while (cursor && events.length < HISTORY_MAX);
+  return events;
+}
+
 async function taskView(id, q) {
   const tq = withTenant(q.get("tenant") && state.who.role === "admin" ? { tenant: q.get("tenant") } : {});
-  const [task, ev] = await Promise.all([api(`/api/v1/tasks/${id}?` + tq), api(`/api/v1/tasks/${id}/events?` + tq)]);
-  const events = ev.events;
+  const [task, events] = await Promise.all([api(`/api/v1/tasks/${id}?` + tq), history(id, tq)]);
   const render = (t) => {
     const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
     const failed = t.status === "FAILED" || (t.status === "KILLED" && t.code);
@@ -258,7 +298,8 @@ async function taskView(id, q) {
   render(task);
   state.onChange = (c) => {
     if (c.task.id !== task.id) return;
-    events.push({ at: c.at, from: c.from, to: c.to, progress: c.progress, message: c.message, actor: c.actor });
+    if (events.some((e) => e.seq === c.seq)) return; // read with the history already
+    events.push({ seq: c.seq, at: c.at, from: c.from, to: c.to, progress: c.progress, message: c.message, actor: c.actor });
     render({ ...c.task, status: c.to, progress: c.progress });
   };
 }
@@ -320,12 +361,19 @@ async function instancesView() {
 async function route() {
   if (!state.who) return;
   const { path, q } = parseHash();
-  state.onChange = null;
+  // A view draws data it read before changes that arrive while it loads:
+  // keep those and hand them to the view once it listens, or it would show
+  // them only at the next change of the same task.
+  const pending = [];
+  const buffer = (c) => pending.push(c);
+  state.onChange = buffer;
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   try {
     if (path.startsWith("/task/")) { $("#nav-tasks").setAttribute("aria-current", "page"); await taskView(Number(path.slice(6)), q); }
     else if (path === "/instances") { $("#nav-instances").setAttribute("aria-current", "page"); await instancesView(); }
     else { $("#nav-tasks").setAttribute("aria-current", "page"); await tasksView(q); }
+    const handler = state.onChange;
+    if (handler && handler !== buffer) for (const c of pending) handler(c);
     document.title = "taskcenter · " + ($("h1", $("#view"))?.textContent || "");
   } catch (e) {
     if (e.status === 401) return signOut();
@@ -346,14 +394,18 @@ async function signIn(token) {
   $("#tenant-name").textContent = who.role === "admin" ? "" : who.tenant;
   $("#tenant").value = state.tenant;
   document.body.dataset.role = who.role;
+  state.lastSeq = "";
   connectStream();
   await route();
 }
 
 function signOut() {
   sessionStorage.removeItem("tc.token");
-  state.token = ""; state.who = null; state.onChange = null;
+  state.token = ""; state.who = null; state.onChange = null; state.lastSeq = "";
+  clearTimeout(connectStream.retry);
+  connectStream.gen = (connectStream.gen || 0) + 1; // a connect under way gives up
   if (state.stream) state.stream.close();
+  state.stream = null;
   $("#top").hidden = true;
   $("#view").replaceChildren();
   $("#signin").hidden = false;
@@ -371,6 +423,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#tenant").addEventListener("change", () => {
     state.tenant = $("#tenant").value.trim();
     sessionStorage.setItem("tc.tenant", state.tenant);
+    state.lastSeq = ""; // another tenant's changes: follow from now
     connectStream();
     location.hash = "#/tasks";
     route();

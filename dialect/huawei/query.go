@@ -3,6 +3,7 @@ package huawei
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +39,34 @@ func parseQuery(raw string) (query, error) {
 	return q, nil
 }
 
+// parameters are the query parameters each action reads. The handlers read
+// through query.get, which refuses a name not declared here, so this list
+// is what the code reads: the bad-input catalogue checks it has a row for
+// each.
+var parameters = map[string][]string{
+	ActionListTasks:     {"start_time", "end_time", "status", "name", "id", "offset", "limit", "instance_id"},
+	ActionShowJobDetail: {"id"},
+}
+
+// Parameters returns the query parameters an action reads.
+func Parameters(action string) []string { return slices.Clone(parameters[action]) }
+
+// declared reports whether some action declares the parameter.
+func declared(name string) bool {
+	for _, names := range parameters {
+		if slices.Contains(names, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // get returns the value of a parameter, "" when it is absent, and an error
 // naming field when it is given more than once.
 func (q query) get(name, field string) (string, error) {
+	if !declared(name) {
+		return "", tc.Errorf(tc.EINTERNAL, "huawei: parameter %q is read but not declared", name)
+	}
 	switch vs := q[name]; len(vs) {
 	case 0:
 		return "", nil
@@ -50,9 +76,10 @@ func (q query) get(name, field string) (string, error) {
 	return "", tc.Invalidf(field, "Parameter error: %s is given more than once.", name)
 }
 
-// has reports whether the parameter is present, even without a value.
+// has reports whether a declared parameter is present, even without a value.
 func (q query) has(name string) bool {
 	_, ok := q[name]
+	ok = ok && declared(name)
 	return ok
 }
 

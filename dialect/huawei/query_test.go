@@ -38,7 +38,7 @@ func TestFormatTime(t *testing.T) {
 
 func TestParseQuery(t *testing.T) {
 	t.Parallel()
-	q, err := parseQuery("start_time=2026-01-01T00:00:00+0800&end_time=2026-01-02T00%3A00%3A00%2B08%3A00&name=SQL%20OPERATION&id&x=1&x=2")
+	q, err := parseQuery("start_time=2026-01-01T00:00:00+0800&end_time=2026-01-02T00%3A00%3A00%2B08%3A00&name=SQL%20OPERATION&id&status=a&status=b&x=1")
 	require.NoError(t, err)
 	v, err := q.get("start_time", fieldStartTime)
 	require.NoError(t, err)
@@ -50,9 +50,12 @@ func TestParseQuery(t *testing.T) {
 	require.True(t, q.has("id"))
 	v, _ = q.get("id", "id")
 	require.Equal(t, "", v)
-	require.False(t, q.has("status"))
+	require.False(t, q.has("limit"))
+	_, err = q.get("status", "status")
+	require.ErrorContains(t, err, "status is given more than once")
 	_, err = q.get("x", "x")
-	require.ErrorContains(t, err, "x is given more than once")
+	require.ErrorContains(t, err, "not declared", "every parameter read is declared in parameters")
+	require.False(t, q.has("x"))
 
 	_, err = parseQuery("a=%G0")
 	require.ErrorContains(t, err, "malformed escape")

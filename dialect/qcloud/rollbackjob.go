@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,7 +107,7 @@ var rollbackTypes = []string{tc.TypeRollback, tc.TypeBatchRollback}
 
 // getCdbRollbackJob lists the caller's rollback tasks of one instance, newest first.
 func (h *Handler) getCdbRollbackJob(ctx context.Context, cred *tc.Credential, p url.Values) (any, error) {
-	id := p.Get("cdbInstanceId")
+	id := param(p, "cdbInstanceId")
 	if id == "" {
 		return nil, fail(codeInvalidParameter, "cdbInstanceId is required")
 	}
@@ -152,9 +153,31 @@ func (h *Handler) getCdbRollbackJob(ctx context.Context, cred *tc.Credential, p 
 	return out, nil
 }
 
+// parameters are the parameters of each action beside the common ones.
+// The actions read them through param, which refuses a name not declared
+// here, so this list is what the code reads: the bad-input catalogue checks
+// it has a row for each.
+var parameters = map[string][]string{
+	"GetCdbRollbackJob": {"cdbInstanceId", "offset", "limit"},
+}
+
+// Parameters returns the parameters an action takes beside the common ones.
+func Parameters(action string) []string { return slices.Clone(parameters[action]) }
+
+// param returns a declared action parameter; an undeclared name is a
+// programming error and reads as "".
+func param(p url.Values, name string) string {
+	for _, names := range parameters {
+		if slices.Contains(names, name) {
+			return p.Get(name)
+		}
+	}
+	return ""
+}
+
 // intParam parses an optional integer parameter; empty means def.
 func intParam(p url.Values, name string, def int) (int, error) {
-	s := p.Get(name)
+	s := param(p, name)
 	if s == "" {
 		return def, nil
 	}

@@ -3,6 +3,8 @@ package tencent
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -31,6 +33,21 @@ type describeTasksInput struct {
 	StartTimeEnd   *string  `json:"StartTimeEnd"`
 	Offset         *int64   `json:"Offset"`
 	Limit          *int64   `json:"Limit"`
+}
+
+// Parameters returns the parameters an action takes beside the common
+// ones: the json names of its input struct, which decodeParams reads by.
+func Parameters(action string) []string {
+	if action != "DescribeTasks" {
+		return nil
+	}
+	t := reflect.TypeFor[describeTasksInput]()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
 }
 
 // describeTasksResponse is the Response of DescribeTasks.
@@ -103,6 +120,10 @@ func (h *handler) taskFilter(ctx context.Context, tenant string, in *describeTas
 		f.InstanceID = *in.InstanceID
 	}
 	if in.AsyncRequestID != nil {
+		if !tc.ValidAsyncRequestID(*in.AsyncRequestID) {
+			return nil, invalidValue("AsyncRequestId", fmt.Sprintf("must be at most %d bytes.", tc.MaxAsyncRequestIDLen),
+				fmt.Sprintf("长度不得超过 %d 字节。", tc.MaxAsyncRequestIDLen))
+		}
 		f.AsyncRequestID = *in.AsyncRequestID
 	}
 	var err error

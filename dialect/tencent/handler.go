@@ -11,14 +11,17 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/dialect/nonce"
 )
 
 // The product served.
@@ -39,6 +42,7 @@ type handler struct {
 	svc     tc.Service
 	opts    Options
 	actions map[string]action
+	nonces  *nonce.Cache // the Nonces of v1 requests served
 }
 
 // action runs one API action for an authenticated caller and returns the
@@ -47,7 +51,7 @@ type action func(ctx context.Context, cred *tc.Credential, c *call) (any, error)
 
 // NewHandler returns the API 3.0 endpoint over svc. Mount it on "/" only.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, opts: opts.WithDefaults()}
+	h := &handler{svc: svc, opts: opts.WithDefaults(), nonces: nonce.New(MaxClockSkew, nonce.Capacity, nonce.PerKey)}
 	h.actions = map[string]action{"DescribeTasks": h.describeTasks}
 	return h
 }
@@ -59,6 +63,7 @@ type call struct {
 	lang                       lang
 	secretID, token, signature string
 	timestamp                  int64
+	nonce                      uint64                        // of a v1 request; TC3 has none
 	sign                       func(secretKey string) string // the signature the request should carry
 	scopeErr                   *apiError                     // a TC3 scope that cannot match
 	body                       []byte                        // the JSON parameters of a TC3 POST
@@ -135,6 +140,9 @@ func (h *handler) serve(ctx context.Context, c *call) (any, error) {
 	if h.opts.Limiter != nil && !h.opts.Limiter.Allow("tencent:"+cred.ID+":"+c.action) {
 		return nil, newError(CodeRequestLimitExceeded, "", "")
 	}
+	if err := h.useNonce(cred, c); err != nil {
+		return nil, err
+	}
 	return act(ctx, cred, c)
 }
 
@@ -168,6 +176,26 @@ func (h *handler) authenticate(ctx context.Context, c *call) (*tc.Credential, er
 		return nil, newError(CodeUnauthorizedOperation, "", "")
 	}
 	return cred, nil
+}
+
+// useNonce refuses a v1 request whose (SecretId, Nonce, Timestamp) was
+// served already while that Timestamp is inside the window. It runs after
+// the rate limit on purpose: the SDK's own retry of RequestLimitExceeded
+// resends the very same request, Nonce included, and must get through once
+// the rate allows; a refused request therefore never burns its Nonce.
+func (h *handler) useNonce(cred *tc.Credential, c *call) error {
+	if c.nonce == 0 {
+		return nil
+	}
+	switch err := h.nonces.Use(cred.ID, c.nonce, c.timestamp, time.Unix(c.timestamp, 0), h.opts.Now()); {
+	case errors.Is(err, nonce.ErrReplay):
+		n := strconv.FormatUint(c.nonce, 10)
+		return newError(CodeSignatureFailure, "The Nonce "+n+" was used already with this SecretId and Timestamp: a request is accepted once.",
+			"该 SecretId 与 Timestamp 已使用过 Nonce "+n+"：同一请求只受理一次。")
+	case errors.Is(err, nonce.ErrFull):
+		return newError(CodeRequestLimitExceeded, "Too many requests within the replay window; retry later.", "重放窗口内的请求过多，请稍后重试。")
+	}
+	return nil
 }
 
 // errorResponse is the contents of Response for a failure.

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/taskcenter/taskcenter/internal/strictjson"
 )
 
 // decodeParams decodes an action's parameters into dst, a pointer to a
@@ -36,6 +38,10 @@ func decodeJSON(body []byte, dst any) error {
 	notObject := newError(CodeInvalidParameter, "The body must be one JSON object.", "请求体必须为一个 JSON 对象。")
 	if !utf8.Valid(body) {
 		return newError(CodeInvalidParameter, "The body must be valid UTF-8.", "请求体必须为合法的 UTF-8 编码。")
+	}
+	// encoding/json would keep the last of two members of one name.
+	if name, dup := strictjson.DuplicateKey(body); dup {
+		return invalidParam(clip(name), "given more than once.", "重复出现。")
 	}
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,11 +203,15 @@ func (f *fixture) tc3Sign(r *http.Request, body []byte, key string, headers map[
 	return r
 }
 
+// nonces gives each v1 request its own Nonce, as the SDK does: the server
+// refuses one it has served already.
+var nonces atomic.Int64
+
 // v1 is a DescribeTasks request signed with HmacSHA1 or HmacSHA256 by key:
 // the parameters in the query of a GET or the form body of a POST.
 func (f *fixture) v1(method, signatureMethod, key string, params url.Values) *http.Request {
 	p := url.Values{"Action": {"DescribeTasks"}, "Version": {Version}, "Region": {"ap-guangzhou"},
-		"Timestamp": {strconv.FormatInt(f.now.Unix(), 10)}, "Nonce": {"11886"}, "SecretId": {probeID}}
+		"Timestamp": {strconv.FormatInt(f.now.Unix(), 10)}, "Nonce": {strconv.FormatInt(nonces.Add(1), 10)}, "SecretId": {probeID}}
 	if signatureMethod != "" {
 		p.Set("SignatureMethod", signatureMethod)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The v1 signature methods. Anything but HmacSHA256, or nothing, means HmacSHA1.
@@ -65,7 +66,7 @@ func (h *handler) readV1(r *http.Request, c *call, mediaType string) error {
 	if c.timestamp, err = strconv.ParseInt(params.Get("Timestamp"), 10, 64); err != nil {
 		return invalidParam("Timestamp", "must be a Unix time in seconds.", "必须为以秒为单位的 Unix 时间戳。")
 	}
-	if _, err := strconv.ParseUint(params.Get("Nonce"), 10, 64); err != nil {
+	if c.nonce, err = strconv.ParseUint(params.Get("Nonce"), 10, 64); err != nil || c.nonce == 0 {
 		return invalidParam("Nonce", "must be a positive integer.", "必须为正整数。")
 	}
 	method := params.Get("SignatureMethod")
@@ -131,6 +132,10 @@ func unflatten(params url.Values, dst any) *apiError {
 		}
 		if len(values) > 1 {
 			return invalidParam(clip(key), "given more than once.", "重复出现。")
+		}
+		// A JSON body must be UTF-8; so must the same parameters in a form.
+		if !utf8.ValidString(key) || !utf8.ValidString(values[0]) {
+			return invalidParam(clip(strings.ToValidUTF8(key, "?")), "must be valid UTF-8.", "必须为合法的 UTF-8 编码。")
 		}
 		name, index, isItem := strings.Cut(key, ".")
 		f, ok := fields[name]

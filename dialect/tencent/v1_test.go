@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,4 +116,43 @@ func ptrs[T any](vs ...T) []*T {
 		out[i] = &vs[i]
 	}
 	return out
+}
+
+// TestV1Replay: a v1 request is served once; the same (SecretId, Nonce,
+// Timestamp) again within the window is AuthFailure.SignatureFailure, while
+// a request refused before the replay check (rate limit, bad signature,
+// stale timestamp) leaves its Nonce unspent, so the SDK's retry of
+// RequestLimitExceeded still gets through.
+func TestV1Replay(t *testing.T) {
+	t.Parallel()
+	f := setup(t, time.UTC)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		nonce := url.Values{"Nonce": {map[string]string{http.MethodGet: "4242", http.MethodPost: "4343"}[method]}}
+		f.limiter.refuse = true
+		require.Equal(t, CodeRequestLimitExceeded, f.errorCode(t, f.v1(method, HmacSHA256, probeKey, nonce)), method)
+		f.limiter.refuse = false
+		require.Empty(t, f.errorCode(t, f.v1(method, HmacSHA256, probeKey, nonce)), "the retry after the rate limit, %s", method)
+		a := f.call(t, f.v1(method, HmacSHA256, probeKey, nonce))
+		require.NotNil(t, a.Response.Error, method)
+		require.Equal(t, CodeSignatureFailure, a.Response.Error.Code, method)
+		require.Contains(t, a.Response.Error.Message, "Nonce", method)
+		require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(method, HmacSHA1, probeKey, nonce)),
+			"the other hash is the same request, %s", method)
+	}
+
+	// The same Nonce with another Timestamp is another request.
+	later := url.Values{"Nonce": {"4242"}, "Timestamp": {strconv.FormatInt(f.now.Unix()+1, 10)}}
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, later)))
+
+	// Refused before the check: the Nonce stays unspent.
+	fresh := url.Values{"Nonce": {"777"}}
+	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, "wrong key", fresh)))
+	stale := url.Values{"Nonce": {"777"}, "Timestamp": {strconv.FormatInt(f.now.Unix()-3600, 10)}}
+	require.Equal(t, CodeSignatureExpire, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, stale)))
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, fresh)))
+
+	// TC3 carries no Nonce and is unaffected: the same signed request twice
+	// is served twice, as before.
+	require.Empty(t, f.errorCode(t, f.tc3Post(`{}`, probeKey, nil)))
+	require.Empty(t, f.errorCode(t, f.tc3Post(`{}`, probeKey, nil)))
 }

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// Event stream tickets: browsers' EventSource cannot send an Authorization
+// header, so the console trades its bearer token for a ticket (POST
+// /api/v1/events/tickets) and opens the stream with ?ticket=. A ticket is
+// random, short-lived and single-use, so a proxy that logs query strings
+// logs nothing worth replaying.
+const (
+	TicketTTL = 30 * time.Second
+	// maxTickets bounds the live tickets of the process, maxTicketsPerCred
+	// those of one credential: a token cannot fill the memory by asking.
+	maxTickets        = 10_000
+	maxTicketsPerCred = 16
+)
+
+// ticket is what a ticket stands for: the credential that asked for it and
+// the tenant its stream may show.
+type ticket struct {
+	credID  string
+	tenant  string
+	expires time.Time
+}
+
+// tickets holds the live tickets of the process by the SHA-256 of their
+// text, so that not even the process's memory keeps a usable one.
+//
+// They live in the process: behind a load balancer the stream must reach
+// the replica that issued its ticket (the console asks again when it does
+// not).
+type tickets struct {
+	mu      sync.Mutex
+	byHash  map[[32]byte]ticket
+	perCred map[string]int
+	now     func() time.Time
+}
+
+func newTickets() *tickets {
+	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, now: time.Now}
+}
+
+// issue returns a new ticket for cred on tenant.
+func (ts *tickets) issue(credID, tenant string) (string, time.Time, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	now := ts.now()
+	ts.expire(now)
+	if len(ts.byHash) >= maxTickets || ts.perCred[credID] >= maxTicketsPerCred {
+		return "", time.Time{}, tc.Errorf(tc.ERATELIMIT, "too many unused stream tickets; use one or wait %s", TicketTTL)
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	text := base64.RawURLEncoding.EncodeToString(b[:])
+	t := ticket{credID: credID, tenant: tenant, expires: now.Add(TicketTTL)}
+	ts.byHash[sha256.Sum256([]byte(text))] = t
+	ts.perCred[credID]++
+	return text, t.expires, nil
+}
+
+// redeem spends a ticket: it is valid once, and only until it expires.
+func (ts *tickets) redeem(text string) (ticket, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	now := ts.now()
+	ts.expire(now)
+	h := sha256.Sum256([]byte(text))
+	t, ok := ts.byHash[h]
+	if ok {
+		ts.forget(h, t)
+	}
+	return t, ok
+}
+
+// expire forgets the tickets past their time. A scan is fine at a few
+// thousand entries, and it runs only when tickets are issued or spent.
+func (ts *tickets) expire(now time.Time) {
+	for h, t := range ts.byHash {
+		if !now.Before(t.expires) {
+			ts.forget(h, t)
+		}
+	}
+}
+
+func (ts *tickets) forget(h [32]byte, t ticket) {
+	delete(ts.byHash, h)
+	if ts.perCred[t.credID]--; ts.perCred[t.credID] <= 0 {
+		delete(ts.perCred, t.credID)
+	}
+}
+
+// createTicket answers POST /api/v1/events/tickets: a ticket for the
+// caller's credential and the tenant its stream will show (an
+// administrator names one, or none for every tenant).
+func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r, "tenant")
+	if err != nil {
+		return err
+	}
+	tenant, err := tenantOf(r, q.get("tenant"), true)
+	if err != nil {
+		return err
+	}
+	text, expires, err := h.tickets.issue(tc.CredentialFrom(r.Context()).ID, tenant)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, StreamTicket{Ticket: text, ExpiresAt: expires.UTC()})
+}
+
+// ticketCredential spends the request's ticket and returns the credential
+// it was issued to, read again so that a credential removed since is
+// refused, and the tenant it is bound to.
+func (h *Handler) ticketCredential(r *http.Request, text string) (*tc.Credential, string, error) {
+	t, ok := h.tickets.redeem(text)
+	if !ok {
+		return nil, "", tc.Errorf(tc.EUNAUTHORIZED, "the ticket is unknown, used or expired; ask POST /api/v1/events/tickets for another")
+	}
+	cred, err := h.svc.Credential(r.Context(), t.credID)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, "", tc.Errorf(tc.EUNAUTHORIZED, "the ticket's credential no longer exists")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return cred, t.tenant, nil
+}

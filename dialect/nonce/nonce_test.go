@@ -1,0 +1,56 @@
+package nonce
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const window = 5 * time.Minute
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+	c := New(window, 3, PerKey)
+	now := time.Unix(1_800_000_000, 0)
+	require.NoError(t, c.Use("a", 1, 0, now, now))
+	require.ErrorIs(t, c.Use("a", 1, 0, now.Add(time.Second), now), ErrReplay, "same key, same Nonce")
+	require.NoError(t, c.Use("b", 1, 0, now, now), "another key may use it")
+	require.NoError(t, c.Use("a", 2, 0, now.Add(-window), now))
+	require.ErrorIs(t, c.Use("a", 3, 0, now, now), ErrFull, "full: refuse rather than forget")
+
+	// The entry of a request stamped at the edge of the window lives
+	// exactly as long as such a request could be replayed.
+	edge := now.Add(time.Second)
+	require.ErrorIs(t, c.Use("a", 2, 0, now, edge.Add(-time.Second)), ErrReplay)
+	require.NoError(t, c.Use("a", 3, 0, now, edge), "the edge entry expired and made room")
+	require.Equal(t, 3, c.Len())
+
+	later := now.Add(window + time.Second)
+	require.NoError(t, c.Use("a", 1, 0, later, later), "reusable once the first request's Timestamp is stale")
+	require.Equal(t, 1, c.Len(), "expired entries are forgotten")
+}
+
+// TestCacheStamp: with the Timestamp in the key, the same Nonce with another
+// Timestamp is another request; with the same one it is a replay.
+func TestCacheStamp(t *testing.T) {
+	t.Parallel()
+	c := New(window, Capacity, PerKey)
+	now := time.Unix(1_800_000_000, 0)
+	require.NoError(t, c.Use("a", 7, now.Unix(), now, now))
+	require.ErrorIs(t, c.Use("a", 7, now.Unix(), now, now), ErrReplay)
+	require.NoError(t, c.Use("a", 7, now.Unix()+1, now.Add(time.Second), now))
+}
+
+// TestCachePerKey: one key filling its share does not refuse others.
+func TestCachePerKey(t *testing.T) {
+	t.Parallel()
+	c := New(window, 10, 2)
+	now := time.Unix(1_800_000_000, 0)
+	require.NoError(t, c.Use("busy", 1, 0, now, now))
+	require.NoError(t, c.Use("busy", 2, 0, now, now))
+	require.ErrorIs(t, c.Use("busy", 3, 0, now, now), ErrFull, "the busy key's share is full")
+	require.NoError(t, c.Use("quiet", 1, 0, now, now), "another key is not held back")
+	later := now.Add(window + time.Second)
+	require.NoError(t, c.Use("busy", 3, 0, later, later), "its share frees as entries expire")
+}
