@@ -42,11 +42,14 @@ func (h *Handler) submitTasks(w http.ResponseWriter, r *http.Request) error {
 	if len(body.Tasks) == 0 || len(body.Tasks) > tc.MaxSubmitBatch {
 		return tc.Invalidf("tasks", "tasks must hold 1 to %d tasks", tc.MaxSubmitBatch)
 	}
+	if slices.Contains(body.Tasks, nil) {
+		return tc.Invalidf("tasks", "tasks must hold objects, not null")
+	}
 	out := BatchResults{Results: make([]BatchResult, len(body.Tasks))}
 	var ps []*tc.SubmitTaskParams
 	var at []int // position in out of each of ps
 	for i := range body.Tasks {
-		p, err := submitParams(r, &body.Tasks[i])
+		p, err := submitParams(r, body.Tasks[i])
 		if err != nil {
 			out.Results[i].Error = errorDetail(err)
 			continue

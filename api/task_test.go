@@ -161,7 +161,7 @@ func TestSubmitBatch(t *testing.T) {
 	e := setup(t)
 	existing := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"})
 	var out api.BatchResults
-	e.call(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []api.SubmitTask{
+	e.call(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []*api.SubmitTask{
 		{Type: "REBOOT", InstanceIDs: []string{"cdb-a2"}},
 		{Type: "REBOOT", InstanceIDs: []string{"cdb-b1"}},                          // tb's instance
 		{Type: "NO SUCH TYPE", InstanceIDs: []string{"cdb-a1"}},                    // refused by the engine
@@ -191,7 +191,7 @@ func TestSubmitBatch(t *testing.T) {
 	code, detail := e.apiError(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{})
 	require.Equal(t, 400, code)
 	require.Equal(t, "tasks", detail.Field)
-	code, _ = e.apiError(e.readA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []api.SubmitTask{{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}}}})
+	code, _ = e.apiError(e.readA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{Tasks: []*api.SubmitTask{{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}}}})
 	require.Equal(t, 403, code, "readers may not submit")
 }
 

@@ -62,7 +62,7 @@ type SubmitTask struct {
 
 // SubmitBatch is the body of POST /api/v1/tasks/batch.
 type SubmitBatch struct {
-	Tasks []SubmitTask `json:"tasks"`
+	Tasks []*SubmitTask `json:"tasks"`
 }
 
 // BatchResults answers POST /api/v1/tasks/batch: one result per submitted

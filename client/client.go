@@ -126,7 +126,7 @@ func (c *Client) SubmitTask(ctx context.Context, in api.SubmitTask) (task *api.T
 
 // SubmitTasks submits up to 1000 tasks in one transaction; each result holds
 // the task or the error that refused it, in order.
-func (c *Client) SubmitTasks(ctx context.Context, tasks []api.SubmitTask) ([]api.BatchResult, error) {
+func (c *Client) SubmitTasks(ctx context.Context, tasks []*api.SubmitTask) ([]api.BatchResult, error) {
 	var out api.BatchResults
 	return out.Results, c.do(ctx, http.MethodPost, "/api/v1/tasks/batch", nil, api.SubmitBatch{Tasks: tasks}, &out)
 }

@@ -496,8 +496,39 @@ func pattern(path string) string {
 // wrongType is a value of another JSON kind than kind.
 var wrongType = map[string]string{"string": `123`, "int": `"1"`, "bool": `"yes"`, "strings": `"cdb-ta1"`, "object": `[1]`, "time": `1700000000`, "attach": `{"key":"k"}`}
 
+// batchRows covers POST /api/v1/tasks/batch: a bad envelope is refused as
+// a whole; a bad task is refused alone, its code in its result (200), and
+// since every task of these batches is bad, nothing is written.
+func batchRows() []row {
+	const op = "POST /api/v1/tasks/batch"
+	task := `{"type":"REBOOT","instance_ids":["cdb-ta1"]}`
+	r := func(bad, body string, status int, code string) row {
+		param := "body.tasks"
+		if strings.HasPrefix(bad, "(body) ") {
+			param, bad = "(body)", strings.TrimPrefix(bad, "(body) ")
+		}
+		return row{"native", op, param, bad, native(asOperator, "POST", "/api/v1/tasks/batch", body), status, code}
+	}
+	return []row{
+		r("wrong type", `{"tasks":`+task+`}`, 400, "invalid"),
+		r("null inside", `{"tasks":[null]}`, 400, "invalid"),
+		r("empty", `{"tasks":[]}`, 400, "invalid"),
+		r("too many", `{"tasks":[`+strings.TrimSuffix(strings.Repeat(task+",", tc.MaxSubmitBatch+1), ",")+`]}`, 400, "invalid"),
+		r("duplicate", `{"tasks":[`+task+`],"tasks":[`+task+`]}`, 400, "invalid"),
+		r("a task with an unknown field", `{"tasks":[{"type":"REBOOT","instance_ids":["cdb-ta1"],"zzz":1}]}`, 400, "invalid"),
+		r("a task of another tenant", `{"tasks":[{"tenant":"tb","type":"REBOOT","instance_ids":["cdb-ta1"]}]}`, 200, "forbidden"),
+		r("a task of an unknown type", `{"tasks":[{"type":"FORMAT DISK","instance_ids":["cdb-ta1"]}]}`, 200, "invalid"),
+		r("a task on another tenant's instance", `{"tasks":[{"type":"REBOOT","instance_ids":["cdb-tb1"]}]}`, 200, "invalid"),
+		r("a task with a bad timeout", `{"tasks":[{"type":"REBOOT","instance_ids":["cdb-ta1"],"timeout_seconds":-1}]}`, 200, "invalid"),
+		r("(body) oversized body", `{"tasks":["`+strings.Repeat("x", api.MaxBodyBytes)+`"]}`, 413, "invalid"),
+		r("(body) malformed JSON", `{"tasks":[`, 400, "invalid"),
+		r("(body) not an object", `[1]`, 400, "invalid"),
+		r("(body) unknown field", `{"tasks":[`+task+`],"zzz":1}`, 400, "invalid"),
+	}
+}
+
 func nativeBodyRows() []row {
-	var rows []row
+	rows := batchRows()
 	for _, e := range endpoints {
 		op := e.method + " " + pattern(e.path)
 		add := func(param, bad, body string, status int, code string) {
@@ -761,6 +792,10 @@ func serve(t *testing.T, f *fixture, r row) (status int, code string, body []byt
 			require.NoError(t, json.Unmarshal(body, &out), "%.300s", body)
 			require.NotEmpty(t, out.Error.Message)
 			code = out.Error.Code
+		}
+		var batch api.BatchResults // a batch's tasks are refused one by one
+		if json.Unmarshal(body, &batch) == nil && len(batch.Results) > 0 && batch.Results[0].Error != nil {
+			code = batch.Results[0].Error.Code
 		}
 	}
 	return w.Code, code, body
