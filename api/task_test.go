@@ -10,6 +10,7 @@ import (
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/api"
+	"github.com/taskcenter/taskcenter/client"
 )
 
 func TestSubmitGetList(t *testing.T) {
@@ -187,6 +188,16 @@ func TestSubmitBatch(t *testing.T) {
 	require.Equal(t, []int64{r[5].Task.ID, r[0].Task.ID, existing.ID}, ids(list.Tasks), "only the accepted tasks are stored")
 	e.call(e.readB, "GET", "/api/v1/tasks", nil, 200, &list)
 	require.Zero(t, list.Total, "nothing reached tenant tb")
+
+	// The Go client sends the same batches.
+	res, err := client.New(e.url, e.opA).SubmitTasks(t.Context(), []*api.SubmitTask{
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, AsyncRequestID: "req-1"},
+		{Type: "REBOOT", InstanceIDs: []string{"cdb-a9"}},
+	})
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	require.Equal(t, existing.ID, res[0].Task.ID)
+	require.Equal(t, "instance_ids", res[1].Error.Field)
 
 	code, detail := e.apiError(e.opA, "POST", "/api/v1/tasks/batch", api.SubmitBatch{})
 	require.Equal(t, 400, code)
