@@ -16,8 +16,9 @@ func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskce
 	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
 	conds, args := taskConds(f)
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t`+where(conds), args...).Scan(&page.Total)
-		if err != nil || f.Limit <= 0 {
+		var err error
+		page.Total, err = taskTotal(ctx, tx, f)
+		if err != nil || f.Limit <= 0 || page.Total == 0 {
 			return err
 		}
 		q, pageArgs := pageQuery(f, conds, args)

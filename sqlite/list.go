@@ -13,11 +13,12 @@ import (
 func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		w := taskWhere(f)
-		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks"+w.String(), w.args...).Scan(&page.Total)
+		var err error
+		page.Total, err = taskTotal(ctx, tx, f)
 		if err != nil || f.Limit <= 0 || page.Total == 0 {
-			return dbError("count tasks", err)
+			return err
 		}
+		w := taskWhere(f)
 		if f.BeforeID > 0 {
 			w.add("id < ?", f.BeforeID)
 		}
@@ -86,26 +87,4 @@ func listTasks(ctx context.Context, tx *sql.Tx, w *where, limit, offset int) ([]
 		tasks = append(tasks, t)
 	}
 	return tasks, dbError("list tasks", rows.Err())
-}
-
-// TaskCounts returns the number of tasks of the tenant per status; statuses
-// without tasks are absent.
-func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]int, error) {
-	var w where
-	w.tenant(tenant)
-	rows, err := s.reader.QueryContext(ctx, "SELECT status, count(*) FROM tasks"+w.String()+" GROUP BY status", w.args...)
-	if err != nil {
-		return nil, dbError("count tasks", err)
-	}
-	defer rows.Close()
-	counts := map[tc.Status]int{}
-	for rows.Next() {
-		var status tc.Status
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, dbError("count tasks", err)
-		}
-		counts[status] = n
-	}
-	return counts, dbError("count tasks", rows.Err())
 }
