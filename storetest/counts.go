@@ -224,7 +224,6 @@ func init() {
 		if !ok {
 			t.Skip("the store has no BulkLoad")
 		}
-		f.insert(t, 10)
 		load := func(instances []*tc.Instance) {
 			var tasks []*tc.Task
 			for range 200 {
@@ -238,7 +237,9 @@ func init() {
 			require.NoError(t, loader.BulkLoad(f.ctx, instances, tasks))
 		}
 		load([]*tc.Instance{{Tenant: "ta", ID: "ta-bulk", Status: tc.InstanceNormal, CreatedAt: f.now, UpdatedAt: f.now}})
-		f.check(t, "first bulk load")
+		f.check(t, "bulk load into no tasks")
+		f.insert(t, 10)
+		f.check(t, "inserts after a bulk load")
 		load(nil)
 		f.check(t, "second bulk load")
 		f.insert(t, 10)
