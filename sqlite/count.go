@@ -50,12 +50,16 @@ func taskTotal(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter) (int, error) {
 // countRange counts the tasks of f created in r, within the covering index
 // of (tenant, created_at, status, type).
 func countRange(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter, r window.Range) (int, error) {
+	q, args := rangeQuery(f, r)
+	var n int
+	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, dbError("count tasks", err)
+}
+
+func rangeQuery(f *tc.TaskFilter, r window.Range) (string, []any) {
 	w := kindWhere(f)
 	w.add("created_at >= ? AND created_at < ?", r.From, r.To)
-	var n int
-	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_status_type"+
-		w.String(), w.args...).Scan(&n)
-	return n, dbError("count tasks", err)
+	return "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_status_type" + w.String(), w.args
 }
 
 // kindWhere is the tenant, statuses and types of f as conditions, which

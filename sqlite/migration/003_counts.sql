@@ -51,3 +51,14 @@ FROM tasks GROUP BY 1, 2, 3, 4;
 -- reading the table; it replaces (tenant, created_at).
 DROP INDEX tasks_tenant_created_at;
 CREATE INDEX tasks_tenant_created_at_status_type ON tasks (tenant, created_at, status, type);
+
+-- A page is the newest matching tasks: each of these indexes walks a tenant's
+-- tasks by id, newest first, of every status, of one status or of one type,
+-- and holds the columns the other filters test, so that rows are read only
+-- for the tasks of the page. They replace the plain ones.
+DROP INDEX tasks_tenant_id;
+DROP INDEX tasks_tenant_status_id;
+DROP INDEX tasks_tenant_type_id;
+CREATE INDEX tasks_tenant_id_cov ON tasks (tenant, id, status, type, created_at);
+CREATE INDEX tasks_tenant_status_id_cov ON tasks (tenant, status, id, type, created_at);
+CREATE INDEX tasks_tenant_type_id_cov ON tasks (tenant, type, id, status, created_at);
