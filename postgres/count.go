@@ -25,14 +25,19 @@ func taskTotal(ctx context.Context, tx pgx.Tx, f *taskcenter.TaskFilter) (int, e
 		err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t`+where(conds), args...).Scan(&total)
 		return total, err
 	}
-	split := window.Split{FromDay: window.MinDay, ToDay: window.MaxDay}
-	conds, args := kindConds(f)
-	if !f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() {
-		split = window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
+	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
+		// The folded totals and the deltas not folded yet.
+		conds, args := kindConds(f)
+		q := `SELECT (SELECT coalesce(sum(n), 0) FROM task_totals` + where(conds) +
+			`) + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)`
+		err := tx.QueryRow(ctx, q, args...).Scan(&total)
+		return total, err
+	}
+	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
+	if split.FromDay < split.ToDay {
+		conds, args := kindConds(f)
 		args = append(args, split.FromDay, split.ToDay)
 		conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
-	}
-	if split.FromDay < split.ToDay {
 		err := tx.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::bigint FROM task_counts`+where(conds), args...).Scan(&total)
 		if err != nil {
 			return 0, err
@@ -56,17 +61,26 @@ func taskTotal(ctx context.Context, tx pgx.Tx, f *taskcenter.TaskFilter) (int, e
 func kindConds(f *taskcenter.TaskFilter) ([]string, []any) {
 	conds, args := tenantScope(nil, nil, "tenant", f.Tenant)
 	if len(f.Types) > 0 {
-		args = append(args, f.Types)
-		conds = append(conds, fmt.Sprintf("type = ANY($%d)", len(args)))
+		conds, args = anyOf(conds, args, "type", f.Types)
 	}
 	if len(f.Statuses) > 0 {
-		args = append(args, statusStrings(f.Statuses))
-		conds = append(conds, fmt.Sprintf("status = ANY($%d)", len(args)))
+		conds, args = anyOf(conds, args, "status", statusStrings(f.Statuses))
 	} else {
 		args = append(args, string(taskcenter.StatusRemoved))
 		conds = append(conds, fmt.Sprintf("status <> $%d", len(args)))
 	}
 	return conds, args
+}
+
+// anyOf appends the condition that col is one of values. One value is an
+// equality, which an index on (..., col, id) can walk in id order.
+func anyOf(conds []string, args []any, col string, values []string) ([]string, []any) {
+	if len(values) == 1 {
+		args = append(args, values[0])
+		return append(conds, fmt.Sprintf("%s = $%d", col, len(args))), args
+	}
+	args = append(args, values)
+	return append(conds, fmt.Sprintf("%s = ANY($%d)", col, len(args))), args
 }
 
 // msOf is the unix millisecond of t, nil for the zero time: an open side.
@@ -82,8 +96,9 @@ func msOf(t time.Time) *int64 {
 // without tasks are absent.
 func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.Status]int, error) {
 	conds, args := tenantScope(nil, nil, "tenant", tenant)
-	rows, err := s.pool.Query(ctx, `SELECT status, sum(n)::bigint FROM task_counts`+where(conds)+
-		` GROUP BY status HAVING sum(n) <> 0`, args...)
+	rows, err := s.pool.Query(ctx, `SELECT status, sum(n)::bigint FROM (SELECT status, n FROM task_totals`+
+		where(conds)+` UNION ALL SELECT status, n FROM task_counts`+where(append(conds, "delta"))+
+		`) AS c GROUP BY status HAVING sum(n) <> 0`, args...)
 	if err != nil {
 		return nil, storeErr("count tasks", err)
 	}
@@ -101,14 +116,17 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.S
 }
 
 // TaskCountsCompact folds the deltas that the triggers appended to
-// task_counts into one row per (tenant, day, type, status), in one
-// statement. Deltas that writers commit meanwhile are not in its snapshot
+// task_counts into one row per (tenant, day, type, status) and into
+// task_totals, in one statement. Deltas that writers commit meanwhile are not in its snapshot
 // and stay for the next fold; two folds at once each take a delta at most
 // once, since its deletion locks it.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM task_counts WHERE delta RETURNING tenant, day, type, status, n)
-		INSERT INTO task_counts (tenant, day, type, status, n, delta)
-		SELECT tenant, day, type, status, sum(n), false FROM d GROUP BY tenant, day, type, status
-		ON CONFLICT (tenant, day, type, status) WHERE NOT delta DO UPDATE SET n = task_counts.n + excluded.n`)
+	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM task_counts WHERE delta RETURNING tenant, day, type, status, n),
+		days AS (INSERT INTO task_counts (tenant, day, type, status, n, delta)
+			SELECT tenant, day, type, status, sum(n), false FROM d GROUP BY tenant, day, type, status
+			ON CONFLICT (tenant, day, type, status) WHERE NOT delta DO UPDATE SET n = task_counts.n + excluded.n)
+		INSERT INTO task_totals (tenant, type, status, n)
+		SELECT tenant, type, status, sum(n) FROM d GROUP BY tenant, type, status
+		ON CONFLICT (tenant, type, status) DO UPDATE SET n = task_totals.n + excluded.n`)
 	return storeErr("compact task counts", err)
 }

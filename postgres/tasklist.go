@@ -50,10 +50,10 @@ func taskConds(f *taskcenter.TaskFilter) ([]string, []any) {
 			WHERE ti.tenant = t.tenant AND ti.instance_id = $%d AND ti.task_id = t.id)`, f.InstanceID)
 	}
 	if len(f.Types) > 0 {
-		add("t.type = ANY($%d)", f.Types)
+		conds, args = anyOf(conds, args, "t.type", f.Types)
 	}
 	if len(f.Statuses) > 0 {
-		add("t.status = ANY($%d)", statusStrings(f.Statuses))
+		conds, args = anyOf(conds, args, "t.status", statusStrings(f.Statuses))
 	} else {
 		add("t.status <> $%d", string(taskcenter.StatusRemoved))
 	}

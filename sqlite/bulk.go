@@ -103,7 +103,7 @@ func dropForLoad(ctx context.Context, tx *sql.Tx, empty bool) ([]string, error) 
 }
 
 // bulkDerived writes the task_instances rows and the counts of the tasks
-// above first. The rows go in key order, appending to the index.
+// above first, folded. The rows go in key order, appending to the index.
 func bulkDerived(ctx context.Context, tx *sql.Tx, first int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j WHERE t.id > ?
@@ -115,6 +115,12 @@ func bulkDerived(ctx context.Context, tx *sql.Tx, first int64) error {
 		SELECT tenant, `+dayOf("created_at")+`, type, status, count(*), 0 FROM tasks WHERE id > ?
 		GROUP BY 1, 2, 3, 4
 		ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`, first)
+	if err != nil {
+		return dbError("bulk load task counts", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
+		SELECT tenant, type, status, count(*) FROM tasks WHERE id > ? GROUP BY 1, 2, 3
+		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`, first)
 	return dbError("bulk load task counts", err)
 }
 

@@ -23,17 +23,15 @@ func taskTotal(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter) (int, error) {
 		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks"+w.String(), w.args...).Scan(&total)
 		return total, dbError("count tasks", err)
 	}
-	w := kindWhere(f)
-	split := window.Split{FromDay: window.MinDay, ToDay: window.MaxDay}
-	if !f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() {
-		split = window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-		if split.FromDay < split.ToDay {
-			w.add("day >= ? AND day < ?", split.FromDay, split.ToDay)
-		}
+	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
+		q, args := totalsQuery(f)
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&total)
+		return total, dbError("count tasks", err)
 	}
+	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
 	if split.FromDay < split.ToDay {
-		err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM task_counts"+w.String(), w.args...).Scan(&total)
-		if err != nil {
+		q, args := daysQuery(f, split)
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&total); err != nil {
 			return 0, dbError("count tasks", err)
 		}
 	}
@@ -54,6 +52,22 @@ func countRange(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter, r window.Rang
 	var n int
 	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
 	return n, dbError("count tasks", err)
+}
+
+// totalsQuery sums the tasks of f over every day: the folded totals and
+// the deltas not folded yet.
+func totalsQuery(f *tc.TaskFilter) (string, []any) {
+	w := kindWhere(f)
+	return "SELECT (SELECT coalesce(sum(n), 0) FROM task_totals" + w.String() +
+			") + (SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_delta" + w.String() + " AND delta = 1)",
+		append(w.args, w.args...)
+}
+
+// daysQuery sums the tasks of f created on the whole days of split.
+func daysQuery(f *tc.TaskFilter, split window.Split) (string, []any) {
+	w := kindWhere(f)
+	w.add("day >= ? AND day < ?", split.FromDay, split.ToDay)
+	return "SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_sum" + w.String(), w.args
 }
 
 func rangeQuery(f *tc.TaskFilter, r window.Range) (string, []any) {
@@ -90,10 +104,13 @@ func msOf(t time.Time) *int64 {
 // TaskCounts returns the number of tasks of the tenant per status; statuses
 // without tasks are absent.
 func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]int, error) {
-	var w where
+	var w, delta where
 	w.tenant(tenant)
-	rows, err := s.reader.QueryContext(ctx, "SELECT status, sum(n) FROM task_counts"+w.String()+
-		" GROUP BY status HAVING sum(n) <> 0", w.args...)
+	delta.tenant(tenant)
+	delta.add("delta = 1")
+	rows, err := s.reader.QueryContext(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
+		" UNION ALL SELECT status, n FROM task_counts"+delta.String()+") GROUP BY status HAVING sum(n) <> 0",
+		append(w.args, delta.args...)...)
 	if err != nil {
 		return nil, dbError("count tasks", err)
 	}
@@ -111,11 +128,17 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]in
 }
 
 // TaskCountsCompact folds the deltas that the triggers appended to
-// task_counts into one row per (tenant, day, type, status), in one
-// transaction: totals read before and after agree.
+// task_counts into one row per (tenant, day, type, status) and into
+// task_totals, in one transaction: totals read before and after agree.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
+		_, err := tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
+			SELECT tenant, type, status, sum(n) FROM task_counts WHERE delta = 1 GROUP BY tenant, type, status
+			ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`)
+		if err != nil {
+			return dbError("compact task counts", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
 			SELECT tenant, day, type, status, sum(n), 0 FROM task_counts WHERE delta = 1
 			GROUP BY tenant, day, type, status
 			ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`)

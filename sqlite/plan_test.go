@@ -85,19 +85,22 @@ func TestPagePlan(t *testing.T) {
 	}
 }
 
-// TestCountPlan: a total is summed from the covering index of task_counts,
-// and the edges of a window are counted in the covering index of
-// (tenant, created_at): no row of tasks is read.
+// TestCountPlan: totals are summed from covering indexes of task_totals
+// and task_counts, and the edges of a window are counted in the covering
+// index of (tenant, created_at): no row of any table is read.
 func TestCountPlan(t *testing.T) {
 	t.Parallel()
 	s := setupPlan(t)
 	f := &tc.TaskFilter{Tenant: "ta", Types: []string{tc.TypeReboot, tc.TypeRollback},
 		Statuses: []tc.Status{tc.StatusFailed}}
-	w := kindWhere(f)
-	w.add("day >= ? AND day < ?", 1, 2)
-	all := plan(t, s, "SELECT coalesce(sum(n), 0) FROM task_counts"+w.String(), w.args...)
+	q, args := totalsQuery(f)
+	all := plan(t, s, q, args...)
+	require.Contains(t, all, "SEARCH task_totals USING PRIMARY KEY (tenant=? AND type=? AND status=?)", all)
+	require.Contains(t, all, "USING COVERING INDEX task_counts_delta (tenant=? AND type=? AND status=?)", all)
+	q, args = daysQuery(f, window.Split{FromDay: 1, ToDay: 2})
+	all = plan(t, s, q, args...)
 	require.Contains(t, all, "USING COVERING INDEX task_counts_sum (tenant=? AND day>? AND day<?)", all)
-	q, args := rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
+	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
 	all = plan(t, s, q, args...)
 	require.Contains(t, all, "USING COVERING INDEX tasks_tenant_created_at_status_type (tenant=? AND created_at>? AND created_at<?)", all)
 }

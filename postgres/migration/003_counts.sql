@@ -25,8 +25,19 @@ CREATE TABLE task_counts (
 CREATE INDEX task_counts_sum ON task_counts (tenant, day, type, status) INCLUDE (n);
 -- One folded row per group, the target of the fold's upsert.
 CREATE UNIQUE INDEX task_counts_folded ON task_counts (tenant, day, type, status) WHERE NOT delta;
--- The deltas still to fold.
-CREATE INDEX task_counts_delta ON task_counts (tenant) WHERE delta;
+-- The deltas still to fold, which readers of task_totals add.
+CREATE INDEX task_counts_delta ON task_counts (tenant, type, status) INCLUDE (n) WHERE delta;
+
+-- The sums over every day per (tenant, type, status), what a list without a
+-- window reads: only the fold writes them, and readers add the deltas it
+-- has not folded yet.
+CREATE TABLE task_totals (
+    tenant text COLLATE "C" NOT NULL,
+    type   text NOT NULL,
+    status text NOT NULL,
+    n      bigint NOT NULL,
+    PRIMARY KEY (tenant, type, status)
+);
 
 -- Inserts and deletes count per statement, from its transition table: a COPY
 -- or a prune of thousands of rows appends one row per group.
@@ -63,6 +74,7 @@ CREATE TRIGGER tasks_count_update AFTER UPDATE OF tenant, type, status, created_
         OR OLD.type IS DISTINCT FROM NEW.type OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION task_counts_update();
 
+INSERT INTO task_totals (tenant, type, status, n) SELECT tenant, type, status, count(*) FROM tasks GROUP BY 1, 2, 3;
 INSERT INTO task_counts (tenant, day, type, status, n, delta)
 SELECT tenant, task_day(created_at), type, status, count(*), false FROM tasks GROUP BY 1, 2, 3, 4;
 

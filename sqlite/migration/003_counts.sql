@@ -17,8 +17,8 @@ CREATE TABLE task_counts (
 CREATE INDEX task_counts_sum ON task_counts (tenant, day, type, status, n);
 -- One folded row per group, the target of the fold's upsert.
 CREATE UNIQUE INDEX task_counts_folded ON task_counts (tenant, day, type, status) WHERE delta = 0;
--- The deltas still to fold.
-CREATE INDEX task_counts_delta ON task_counts (tenant) WHERE delta = 1;
+-- The deltas still to fold, which readers of task_totals add.
+CREATE INDEX task_counts_delta ON task_counts (tenant, type, status, n) WHERE delta = 1;
 
 CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
     INSERT INTO task_counts (tenant, day, type, status, n) VALUES (NEW.tenant,
@@ -41,6 +41,19 @@ CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
         CASE WHEN OLD.created_at >= 0 THEN OLD.created_at / 86400000 ELSE (OLD.created_at + 1) / 86400000 - 1 END,
         OLD.type, OLD.status, -1);
 END;
+
+-- The sums over every day per (tenant, type, status), what a list without a
+-- window reads: only the fold writes them, and readers add the deltas it
+-- has not folded yet.
+CREATE TABLE task_totals (
+    tenant TEXT    NOT NULL,
+    type   TEXT    NOT NULL,
+    status TEXT    NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (tenant, type, status)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO task_totals (tenant, type, status, n) SELECT tenant, type, status, count(*) FROM tasks GROUP BY 1, 2, 3;
 
 INSERT INTO task_counts (tenant, day, type, status, n, delta)
 SELECT tenant, CASE WHEN created_at >= 0 THEN created_at / 86400000 ELSE (created_at + 1) / 86400000 - 1 END AS day,
