@@ -26,34 +26,51 @@ func taskTotal(ctx context.Context, tx pgx.Tx, f *taskcenter.TaskFilter) (int, e
 		return total, err
 	}
 	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
-		// The folded totals and the deltas not folded yet.
-		conds, args := kindConds(f)
-		q := `SELECT (SELECT coalesce(sum(n), 0) FROM task_totals` + where(conds) +
-			`) + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)`
+		q, args := totalsQuery(f)
 		err := tx.QueryRow(ctx, q, args...).Scan(&total)
 		return total, err
 	}
 	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
 	if split.FromDay < split.ToDay {
-		conds, args := kindConds(f)
-		args = append(args, split.FromDay, split.ToDay)
-		conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
-		err := tx.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::bigint FROM task_counts`+where(conds), args...).Scan(&total)
-		if err != nil {
+		q, args := daysQuery(f, split)
+		if err := tx.QueryRow(ctx, q, args...).Scan(&total); err != nil {
 			return 0, err
 		}
 	}
 	for _, r := range split.Exact {
-		conds, args := kindConds(f)
-		args = append(args, time.UnixMilli(r.From).UTC(), time.UnixMilli(r.To).UTC())
-		conds = append(conds, fmt.Sprintf("created_at >= $%d AND created_at < $%d", len(args)-1, len(args)))
+		q, args := rangeQuery(f, r)
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks`+where(conds), args...).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 			return 0, err
 		}
 		total += r.Sign * n
 	}
 	return total, nil
+}
+
+// totalsQuery sums the tasks of f over every day: the folded totals and
+// the deltas not folded yet.
+func totalsQuery(f *taskcenter.TaskFilter) (string, []any) {
+	conds, args := kindConds(f)
+	return `SELECT (SELECT coalesce(sum(n), 0) FROM task_totals` + where(conds) +
+		`)::bigint + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)::bigint`, args
+}
+
+// daysQuery sums the tasks of f created on the whole days of split.
+func daysQuery(f *taskcenter.TaskFilter, split window.Split) (string, []any) {
+	conds, args := kindConds(f)
+	args = append(args, split.FromDay, split.ToDay)
+	conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
+	return `SELECT coalesce(sum(n), 0)::bigint FROM task_counts` + where(conds), args
+}
+
+// rangeQuery counts the tasks of f created in r, within the index of
+// (tenant, created_at) that includes status and type.
+func rangeQuery(f *taskcenter.TaskFilter, r window.Range) (string, []any) {
+	conds, args := kindConds(f)
+	args = append(args, time.UnixMilli(r.From).UTC(), time.UnixMilli(r.To).UTC())
+	conds = append(conds, fmt.Sprintf("created_at >= $%d AND created_at < $%d", len(args)-1, len(args)))
+	return `SELECT count(*) FROM tasks` + where(conds), args
 }
 
 // kindConds is the tenant, statuses and types of f as conditions, which
