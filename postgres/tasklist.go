@@ -16,19 +16,21 @@ func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskce
 	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
 	conds, args := taskConds(f)
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
-		// A generic plan of these statements, which PostgreSQL adopts after
-		// a few runs, cannot tell a big tenant from a small one or a day
-		// from a year, and sorts a whole window where a walk by id reads
-		// twenty rows: plan each list for its arguments.
-		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-			return err
-		}
 		var err error
 		page.Total, err = taskTotal(ctx, tx, f)
 		if err != nil || f.Limit <= 0 || page.Total == 0 {
 			return err
 		}
 		q, pageArgs := pageQuery(f, conds, args)
+		if countable(f) {
+			// A generic plan, which a prepared statement gets after a few
+			// runs, cannot tell a big tenant from a small one or a day from
+			// a year, and sorts a whole window where a walk by id reads
+			// twenty rows: an unnamed statement is planned for its
+			// arguments. The few rows of an instance or a request id need
+			// no such care, nor the counts, whose plans do not vary.
+			pageArgs = append([]any{pgx.QueryExecModeExec}, pageArgs...)
+		}
 		rows, _ := tx.Query(ctx, q, pageArgs...)
 		page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
 			return scanTask(row)
