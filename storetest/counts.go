@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,6 +217,51 @@ func init() {
 		f.check(t, "second compact")
 		require.NoError(t, f.store.TaskCountsCompact(f.ctx))
 		f.check(t, "compact with nothing to fold")
+	})
+
+	register("CountsCompactConcurrent", func(t *testing.T, open OpenFunc) {
+		f := setupCounts(t, open)
+		f.insert(t, 5)
+		// Writers insert and end tasks while folds run: every delta is
+		// folded once or left for the next fold, never lost or doubled.
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for w := range 4 {
+			wg.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(w), 9))
+				for i := range 15 {
+					tenant := []string{"ta", "tb"}[rng.IntN(2)]
+					p := f.fixture.newTask(tenant, tc.TypeReboot, []string{tenant + "-b"}, func(task *tc.Task) {
+						task.CreatedAt = f.start.Add(time.Duration(rng.Int64N(int64(96 * time.Hour)))).Truncate(time.Millisecond)
+						task.AsyncRequestID = fmt.Sprintf("w%d-%d", w, i)
+					})
+					task, _, err := f.store.TaskInsert(f.ctx, p)
+					if err == nil && i%2 == 0 {
+						_, err = f.store.TaskUpdate(f.ctx, f.to(tenant, task.ID, tc.StatusKilled))
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			for range 10 {
+				if err := f.store.TaskCountsCompact(f.ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		f.check(t, "concurrent writes and folds")
+		require.NoError(t, f.store.TaskCountsCompact(f.ctx))
+		f.check(t, "a last fold")
 	})
 
 	register("CountsBulkLoad", func(t *testing.T, open OpenFunc) {
