@@ -25,27 +25,46 @@ func taskTotal(ctx context.Context, tx pgx.Tx, f *taskcenter.TaskFilter) (int, e
 		err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t`+where(conds), args...).Scan(&total)
 		return total, err
 	}
+	var parts []countPart
 	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
 		q, args := totalsQuery(f)
-		err := tx.QueryRow(ctx, q, args...).Scan(&total)
-		return total, err
-	}
-	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-	if split.FromDay < split.ToDay {
-		q, args := daysQuery(f, split)
-		if err := tx.QueryRow(ctx, q, args...).Scan(&total); err != nil {
-			return 0, err
+		parts = append(parts, countPart{q, args, 1})
+	} else {
+		split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
+		if split.FromDay < split.ToDay {
+			q, args := daysQuery(f, split)
+			parts = append(parts, countPart{q, args, 1})
+		}
+		for _, r := range split.Exact {
+			q, args := rangeQuery(f, r)
+			parts = append(parts, countPart{q, args, r.Sign})
 		}
 	}
-	for _, r := range split.Exact {
-		q, args := rangeQuery(f, r)
+	if len(parts) == 0 {
+		return 0, nil // an empty window
+	}
+	// One round trip for the day sums and the edge counts.
+	batch := &pgx.Batch{}
+	for _, p := range parts {
+		batch.Queue(p.sql, p.args...)
+	}
+	results := tx.SendBatch(ctx, batch)
+	defer results.Close()
+	for _, p := range parts {
 		var n int
-		if err := tx.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		if err := results.QueryRow().Scan(&n); err != nil {
 			return 0, err
 		}
-		total += r.Sign * n
+		total += p.sign * n
 	}
-	return total, nil
+	return total, results.Close()
+}
+
+// countPart is one statement of a total, added or (sign -1) subtracted.
+type countPart struct {
+	sql  string
+	args []any
+	sign int
 }
 
 // totalsQuery sums the tasks of f over every day: the folded totals and
