@@ -83,6 +83,11 @@ type Store interface {
 	EventSeq(ctx context.Context) (int64, error)
 	// TaskCounts returns the number of tasks per status.
 	TaskCounts(ctx context.Context, tenant string) (map[Status]int, error)
+	// TaskCountsCompact folds the per-write deltas behind exact totals
+	// (TaskList, TaskCounts) into one row per group, in one transaction:
+	// totals are the same before and after, only cheaper to read. The
+	// maintenance runs it periodically.
+	TaskCountsCompact(ctx context.Context) error
 
 	// TaskTypePut creates or replaces an operator-defined task type.
 	TaskTypePut(ctx context.Context, t *TaskType) error

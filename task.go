@@ -72,9 +72,10 @@ func (t *Task) Transition(to Status, now time.Time) error {
 
 // InstanceFilter selects instances of one tenant, oldest id first.
 type InstanceFilter struct {
-	Tenant  string // required; AllTenants for an administrator
-	AfterID string // cursor: only ids after this one; with AllTenants, ids repeated across tenants may straddle a page
-	Limit   int    // 0 or less lists every instance
+	Tenant  string   // required; AllTenants for an administrator
+	AfterID string   // cursor: only ids after this one; with AllTenants, ids repeated across tenants may straddle a page
+	IDs     []string // when not empty, only these instances
+	Limit   int      // 0 or less lists every instance
 }
 
 // TaskFilter selects tasks of one tenant. Lists are ordered newest first (by

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -16,6 +17,12 @@ import (
 // rows in one transaction, without events or queue planning.
 type Loader interface {
 	BulkLoad(ctx context.Context, instances []*tc.Instance, tasks []*tc.Task) error
+}
+
+// SeqLoader is a Loader that also loads tasks as they are made, in one
+// transaction, so that a big data set need not fit in memory.
+type SeqLoader interface {
+	BulkLoadSeq(ctx context.Context, instances []*tc.Instance, tasks iter.Seq[*tc.Task]) error
 }
 
 // GenerateConfig shapes the generated data set.
@@ -78,6 +85,29 @@ func Generate(ctx context.Context, store Loader, cfg GenerateConfig) (*Dataset, 
 		}
 	}
 	began := time.Now()
+	progress := func(done int) {
+		if cfg.Out != nil {
+			fmt.Fprintf(cfg.Out, "generated %d tasks in %s\n", done, time.Since(began).Round(time.Millisecond))
+		}
+	}
+	if seq, ok := store.(SeqLoader); ok {
+		tasks := func(yield func(*tc.Task) bool) {
+			for i := range cfg.Tasks {
+				if i > 0 && i%cfg.Batch == 0 {
+					progress(i)
+				}
+				if !yield(genTask(rng, ds, cum, i, cfg)) {
+					return
+				}
+			}
+		}
+		if err := seq.BulkLoadSeq(ctx, instances, tasks); err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		progress(cfg.Tasks)
+		ds.End = cfg.End
+		return ds, nil
+	}
 	for done := 0; done < cfg.Tasks; {
 		n := min(cfg.Batch, cfg.Tasks-done)
 		tasks := make([]*tc.Task, n)
@@ -89,9 +119,7 @@ func Generate(ctx context.Context, store Loader, cfg GenerateConfig) (*Dataset, 
 		}
 		instances = nil
 		done += n
-		if cfg.Out != nil {
-			fmt.Fprintf(cfg.Out, "generated %d tasks in %s\n", done, time.Since(began).Round(time.Millisecond))
-		}
+		progress(done)
 	}
 	ds.End = cfg.End
 	return ds, nil

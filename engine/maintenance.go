@@ -116,6 +116,9 @@ func (m *Maintenance) Round(ctx context.Context) error {
 		}
 		m.lastPrune = now
 	}
+	if err := m.svc.store.TaskCountsCompact(ctx); err != nil {
+		return fmt.Errorf("compact task counts: %w", err)
+	}
 	if rescued+promoted+pruned > 0 {
 		m.cfg.Logger.Info("maintenance", "rescued", rescued, "promoted", promoted, "pruned", pruned)
 	}

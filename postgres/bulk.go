@@ -62,3 +62,12 @@ func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 		t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
 		t.Exclusive, timeArg(t.ClaimedAt)}, nil
 }
+
+// Analyze refreshes the planner's statistics and the visibility map of the
+// tables behind task lists, as autovacuum does in its own time: after a
+// bulk load, the first lists are then planned on real numbers and count
+// edges without visiting the table.
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, task_counts, task_totals`)
+	return storeErr("analyze", err)
+}

@@ -43,6 +43,10 @@ func (s *Store) InstanceList(ctx context.Context, f *taskcenter.InstanceFilter) 
 		args = append(args, f.AfterID)
 		conds = append(conds, fmt.Sprintf("id > $%d", len(args)))
 	}
+	if len(f.IDs) > 0 {
+		args = append(args, f.IDs)
+		conds = append(conds, fmt.Sprintf("id = ANY($%d)", len(args)))
+	}
 	q := `SELECT ` + instanceColumns + ` FROM instances` + where(conds) + ` ORDER BY id, tenant`
 	if f.Limit > 0 {
 		args = append(args, f.Limit)

@@ -420,23 +420,3 @@ func selectTask(ctx context.Context, q querier, tenant string, id int64) (*taskc
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
-
-// TaskCounts returns the number of tasks of the tenant in each status.
-func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.Status]int, error) {
-	conds, args := tenantScope(nil, nil, "tenant", tenant)
-	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM tasks`+where(conds)+` GROUP BY status`, args...)
-	if err != nil {
-		return nil, storeErr("count tasks", err)
-	}
-	counts := map[taskcenter.Status]int{}
-	var status string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&status, &n}, func() error {
-		counts[taskcenter.Status(status)] = n
-		return nil
-	})
-	if err != nil {
-		return nil, storeErr("count tasks", err)
-	}
-	return counts, nil
-}

@@ -3,17 +3,39 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"iter"
+	"slices"
 	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// BulkLoad stores many instances and tasks in one transaction with prepared
-// statements, for benchmarks and imports. Tasks get new ids in the order
-// given, and their task_instances rows; no event is written and no queue is
-// planned, so a caller must not load WAITING, INITIAL or RUNNING exclusive
-// tasks. Instances must be new.
+// BulkLoad stores many instances and tasks in one transaction, for
+// benchmarks and imports; see BulkLoadSeq.
 func (s *Store) BulkLoad(ctx context.Context, instances []*tc.Instance, tasks []*tc.Task) error {
+	return s.BulkLoadSeq(ctx, instances, slices.Values(tasks))
+}
+
+// bulkRows is how many tasks one INSERT statement of a bulk load carries.
+const bulkRows = 32
+
+// bulkCacheKiB is the page cache of the writer during a bulk load, whose
+// one transaction otherwise spills pages to the WAL as soon as 2 MiB are
+// dirty; the usual size is restored after.
+const bulkCacheKiB = 256 << 10
+
+// BulkLoadSeq stores instances and then the tasks that tasks yields, in one
+// transaction, for loads too big to hold in memory. Tasks get new ids in
+// the order given, and their task_instances rows; no event is written and
+// no queue is planned, so a caller must not load WAITING, INITIAL or
+// RUNNING exclusive tasks. Instances must be new.
+//
+// The per-row count trigger is off during the load, and the counts of the
+// loaded tasks are added in one statement. When tasks is empty to begin
+// with, its indexes are dropped and built again after the load: sorting
+// once is much faster than growing them row by row.
+func (s *Store) BulkLoadSeq(ctx context.Context, instances []*tc.Instance, tasks iter.Seq[*tc.Task]) error {
 	return s.write(ctx, func(tx *writeTx) error {
 		if err := bulkInstances(ctx, tx, instances); err != nil {
 			return err
@@ -22,13 +44,89 @@ func (s *Store) BulkLoad(ctx context.Context, instances []*tc.Instance, tasks []
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM tasks").Scan(&first); err != nil {
 			return dbError("bulk load", err)
 		}
+		var cache int64
+		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+			return dbError("bulk load", err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -bulkCacheKiB)); err != nil {
+			return dbError("bulk load", err)
+		}
+		defer tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cache))
+		restore, err := dropForLoad(ctx, tx, first == 0)
+		if err != nil {
+			return err
+		}
 		if err := bulkTasks(ctx, tx, tasks); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
-			SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j WHERE t.id > ?`, first)
-		return dbError("bulk load task instances", err)
+		if err := bulkDerived(ctx, tx, first); err != nil {
+			return err
+		}
+		for _, q := range restore {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return dbError("bulk load: restore schema", err)
+			}
+		}
+		return nil
 	})
+}
+
+// dropForLoad drops the insert count trigger, and every index of tasks
+// when it is empty, and returns the statements that create them again.
+func dropForLoad(ctx context.Context, tx *writeTx, empty bool) ([]string, error) {
+	q := `SELECT type, name, sql FROM sqlite_master
+		WHERE tbl_name = 'tasks' AND sql IS NOT NULL AND (name = 'tasks_count_insert' OR (type = 'index' AND ?))`
+	rows, err := tx.QueryContext(ctx, q, empty)
+	if err != nil {
+		return nil, dbError("bulk load: read schema", err)
+	}
+	var drops, restore []string
+	for rows.Next() {
+		var typ, name, create string
+		if err := rows.Scan(&typ, &name, &create); err != nil {
+			rows.Close()
+			return nil, dbError("bulk load: read schema", err)
+		}
+		drops = append(drops, fmt.Sprintf("DROP %s %q", strings.ToUpper(typ), name))
+		restore = append(restore, create)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, dbError("bulk load: read schema", err)
+	}
+	for _, d := range drops {
+		if _, err := tx.ExecContext(ctx, d); err != nil {
+			return nil, dbError("bulk load: drop", err)
+		}
+	}
+	return restore, nil
+}
+
+// bulkDerived writes the task_instances rows and the counts of the tasks
+// above first, folded. The rows go in key order, appending to the index.
+func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
+		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j WHERE t.id > ?
+		ORDER BY 1, 2, 3`, first)
+	if err != nil {
+		return dbError("bulk load task instances", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
+		SELECT tenant, `+dayOf("created_at")+`, type, status, count(*), 0 FROM tasks WHERE id > ?
+		GROUP BY 1, 2, 3, 4
+		ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`, first)
+	if err != nil {
+		return dbError("bulk load task counts", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
+		SELECT tenant, type, status, count(*) FROM tasks WHERE id > ? GROUP BY 1, 2, 3
+		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`, first)
+	return dbError("bulk load task counts", err)
+}
+
+// dayOf is the SQL of the UTC day of a unix millisecond column, floored, as
+// the count triggers file it.
+func dayOf(col string) string {
+	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 86400000 ELSE (%[1]s + 1) / 86400000 - 1 END", col)
 }
 
 func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) error {
@@ -50,26 +148,53 @@ func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) e
 	return nil
 }
 
-func bulkTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (tenant, type, instance_ids, async_request_id,
-		created_at, exclusive, `+strings.Join(stateColumns, ", ")+`) VALUES (`+placeholders(6+len(stateColumns))+`)`)
+// bulkTasks inserts tasks bulkRows at a time with one prepared statement,
+// and the rest one by one.
+func bulkTasks(ctx context.Context, tx *writeTx, tasks iter.Seq[*tc.Task]) error {
+	cols := 6 + len(stateColumns)
+	insert := `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
+		strings.Join(stateColumns, ", ") + `) VALUES `
+	row := "(" + placeholders(cols) + ")"
+	many, err := tx.PrepareContext(ctx, insert+strings.TrimSuffix(strings.Repeat(row+", ", bulkRows), ", "))
 	if err != nil {
 		return dbError("bulk load tasks", err)
 	}
-	defer stmt.Close()
-	for _, t := range tasks {
-		ids, err := json.Marshal(nonNil(t.InstanceIDs))
+	defer many.Close()
+	one, err := tx.PrepareContext(ctx, insert+row)
+	if err != nil {
+		return dbError("bulk load tasks", err)
+	}
+	defer one.Close()
+	args := make([]any, 0, cols*bulkRows)
+	for t := range tasks {
+		values, err := bulkValues(t)
 		if err != nil {
 			return err
 		}
-		state, err := stateValues(t)
-		if err != nil {
-			return err
+		if args = append(args, values...); len(args) == cap(args) {
+			if _, err := many.ExecContext(ctx, args...); err != nil {
+				return dbError("bulk load tasks", err)
+			}
+			args = args[:0]
 		}
-		args := append([]any{t.Tenant, t.Type, string(ids), t.AsyncRequestID, millis(t.CreatedAt), t.Exclusive}, state...)
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+	}
+	for ; len(args) > 0; args = args[cols:] {
+		if _, err := one.ExecContext(ctx, args[:cols]...); err != nil {
 			return dbError("bulk load tasks", err)
 		}
 	}
 	return nil
+}
+
+// bulkValues are the inserted columns of a task, in the order of bulkTasks.
+func bulkValues(t *tc.Task) ([]any, error) {
+	ids, err := json.Marshal(nonNil(t.InstanceIDs))
+	if err != nil {
+		return nil, err
+	}
+	state, err := stateValues(t)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{t.Tenant, t.Type, string(ids), t.AsyncRequestID, millis(t.CreatedAt), t.Exclusive}, state...), nil
 }

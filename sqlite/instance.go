@@ -42,6 +42,9 @@ func (s *Store) InstanceList(ctx context.Context, f *tc.InstanceFilter) ([]*tc.I
 	if f.AfterID != "" {
 		w.add("id > ?", f.AfterID)
 	}
+	if len(f.IDs) > 0 {
+		in(&w, "id", f.IDs)
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1 // no limit in SQLite

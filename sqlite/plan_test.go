@@ -5,33 +5,102 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/window"
 )
+
+// setupPlan opens a new, migrated store whose plans the test reads.
+func setupPlan(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "tc.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(context.Background()))
+	return s
+}
+
+// queryPlan returns the EXPLAIN QUERY PLAN lines of a query, joined.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+q, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		lines = append(lines, detail)
+	}
+	require.NoError(t, rows.Err())
+	return strings.Join(lines, "\n")
+}
 
 // TestInstanceListPlan: a per-instance list reads the instance's rows of
 // task_instances and then the tasks by id, never a scan of the tenant.
 func TestInstanceListPlan(t *testing.T) {
 	t.Parallel()
-	s, err := Open(filepath.Join(t.TempDir(), "tc.db"))
-	require.NoError(t, err)
-	defer s.Close()
-	require.NoError(t, s.Migrate(context.Background()))
+	s := setupPlan(t)
 	w := taskWhere(&tc.TaskFilter{Tenant: "ta", InstanceID: "cdb-1"})
-	rows, err := s.reader.Query("EXPLAIN QUERY PLAN SELECT count(*) FROM tasks"+w.String(), w.args...)
-	require.NoError(t, err)
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		plan = append(plan, detail)
-	}
-	all := strings.Join(plan, "\n")
+	all := queryPlan(t, s, "SELECT count(*) FROM tasks"+w.String(), w.args...)
 	require.Contains(t, all, "task_instances", all)
 	require.Contains(t, all, "INTEGER PRIMARY KEY", all)
 	require.NotContains(t, all, "tasks_tenant_status_id", all)
+}
+
+// TestPagePlan: the page of every shape of filter walks a covering index in
+// id order, newest first, and stops at the page: nothing is sorted.
+func TestPagePlan(t *testing.T) {
+	t.Parallel()
+	s := setupPlan(t)
+	now := time.Now().UTC()
+	month := now.Add(-30 * 24 * time.Hour)
+	for _, c := range []struct {
+		name  string
+		f     tc.TaskFilter
+		index string
+	}{
+		{"tenant", tc.TaskFilter{}, "tasks_tenant_id_cov"},
+		{"status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed}}, "tasks_tenant_status_id_cov"},
+		{"statuses", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed, tc.StatusKilled}}, "tasks_tenant_id_cov"},
+		{"type", tc.TaskFilter{Types: []string{tc.TypeReboot}}, "tasks_tenant_type_id_cov"},
+		{"types", tc.TaskFilter{Types: []string{tc.TypeReboot, tc.TypeRollback, tc.TypeSQLOperation}}, "tasks_tenant_id_cov"},
+		{"window", tc.TaskFilter{CreatedAfter: month, CreatedBefore: now}, "tasks_tenant_id_cov"},
+		{"window+statuses", tc.TaskFilter{CreatedAfter: month, CreatedBefore: now,
+			Statuses: []tc.Status{tc.StatusFailed, tc.StatusKilled}}, "tasks_tenant_id_cov"},
+		{"window+type", tc.TaskFilter{CreatedAfter: month, CreatedBefore: now, Types: []string{"RestartInstance"}},
+			"tasks_tenant_type_id_cov"},
+		{"status+type+cursor", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed}, Types: []string{tc.TypeReboot},
+			BeforeID: 1000}, "tasks_tenant_status_id_cov"},
+	} {
+		c.f.Tenant, c.f.Limit = "ta", 20
+		q, args := pageQuery(&c.f)
+		all := queryPlan(t, s, q, args...)
+		require.Contains(t, all, "USING INDEX "+c.index+" (tenant=?", "%s:\n%s", c.name, all)
+		require.NotContains(t, all, "TEMP B-TREE", "%s:\n%s", c.name, all)
+	}
+}
+
+// TestCountPlan: totals are summed from covering indexes of task_totals
+// and task_counts, and the edges of a window are counted in the covering
+// index of (tenant, created_at): no row of any table is read.
+func TestCountPlan(t *testing.T) {
+	t.Parallel()
+	s := setupPlan(t)
+	f := &tc.TaskFilter{Tenant: "ta", Types: []string{tc.TypeReboot, tc.TypeRollback},
+		Statuses: []tc.Status{tc.StatusFailed}}
+	q, args := totalsQuery(f)
+	all := queryPlan(t, s, q, args...)
+	require.Contains(t, all, "SEARCH task_totals USING PRIMARY KEY (tenant=? AND type=? AND status=?)", all)
+	require.Contains(t, all, "USING COVERING INDEX task_counts_delta (tenant=? AND type=? AND status=?)", all)
+	q, args = daysQuery(f, window.Split{FromDay: 1, ToDay: 2})
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "USING COVERING INDEX task_counts_sum (tenant=? AND day>? AND day<?)", all)
+	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "USING COVERING INDEX tasks_tenant_created_at_status_type (tenant=? AND created_at>? AND created_at<?)", all)
 }

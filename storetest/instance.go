@@ -59,6 +59,22 @@ func init() {
 		require.Len(t, all, 2)
 	})
 
+	register("InstanceListIDs", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		for _, id := range []string{"a", "b", "c"} {
+			f.instance(t, "ta", id)
+		}
+		f.instance(t, "tb", "d")
+		list, err := f.store.InstanceList(f.ctx, &tc.InstanceFilter{Tenant: "ta", IDs: []string{"c", "a", "d", "zz"}})
+		require.NoError(t, err)
+		var ids []string
+		for _, inst := range list {
+			require.Equal(t, "ta", inst.Tenant)
+			ids = append(ids, inst.ID)
+		}
+		require.Equal(t, []string{"a", "c"}, ids, "d is tb's, zz does not exist")
+	})
+
 	register("InstanceListPages", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		for i := range 7 {

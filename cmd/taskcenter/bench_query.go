@@ -82,6 +82,19 @@ func generate(ctx context.Context, store tc.Store, gen bench.GenerateConfig, std
 		return err
 	}
 	fmt.Fprintf(stdout, "generation: %s\n", time.Since(start).Round(time.Millisecond))
+	// What the maintenance and autovacuum would do soon after a load.
+	start = time.Now()
+	if err := store.TaskCountsCompact(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "counts folded: %s\n", time.Since(start).Round(time.Millisecond))
+	if a, ok := store.(interface{ Analyze(context.Context) error }); ok {
+		start = time.Now()
+		if err := a.Analyze(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "vacuum analyze: %s\n", time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ type env struct {
 }
 
 // goneInstance is the engine with one instance deleted: the store has no
-// way to delete instances, so GetInstance pretends.
+// way to delete instances, so GetInstance and ListInstances pretend.
 type goneInstance struct{ tc.Service }
 
 func (g goneInstance) GetInstance(ctx context.Context, tenant, id string) (*tc.Instance, error) {
@@ -62,6 +63,11 @@ func (g goneInstance) GetInstance(ctx context.Context, tenant, id string) (*tc.I
 		return nil, tc.Errorf(tc.ENOTFOUND, "instance %q not found", id)
 	}
 	return g.Service.GetInstance(ctx, tenant, id)
+}
+
+func (g goneInstance) ListInstances(ctx context.Context, f *tc.InstanceFilter) ([]*tc.Instance, error) {
+	list, err := g.Service.ListInstances(ctx, f)
+	return slices.DeleteFunc(list, func(i *tc.Instance) bool { return i.ID == gone }), err
 }
 
 // countingLimiter allows the first n requests of each key.

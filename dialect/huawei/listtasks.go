@@ -54,6 +54,9 @@ func (h *handler) listTasks(ctx context.Context, tenant string, q query) (*listT
 	}
 	out.TotalCount = page.Total
 	names := newInstanceNames(h.svc, tenant)
+	if err := names.load(ctx, page.Tasks); err != nil {
+		return nil, err
+	}
 	for _, t := range page.Tasks {
 		j, err := jobOf(ctx, t, h.opts.Location, names)
 		if err != nil {

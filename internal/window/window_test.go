@@ -1,0 +1,83 @@
+package window
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSplitWindow: for random windows over random points, the counters of
+// the whole days plus the signed exact ranges give the points in the window.
+func TestSplitWindow(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	points := make([]int64, 2000)
+	for i := range points {
+		points[i] = rng.Int64N(10*Day) - 3*Day
+	}
+	perDay := map[int64]int{}
+	for _, p := range points {
+		perDay[DayOf(p)]++
+	}
+	count := func(from, to int64) (n int) {
+		for _, p := range points {
+			if p >= from && p < to {
+				n++
+			}
+		}
+		return n
+	}
+	edges := []int64{-3 * Day, -Day, -1, 0, 1, Day / 2, Day - 1, Day, 2*Day + 7, 3*Day - 5}
+	for range 3000 {
+		var after, before *int64
+		if rng.IntN(5) > 0 {
+			a := rng.Int64N(10*Day) - 3*Day
+			if rng.IntN(4) == 0 {
+				a = edges[rng.IntN(len(edges))]
+			}
+			after = &a
+		}
+		if rng.IntN(5) > 0 {
+			b := rng.Int64N(10*Day) - 3*Day
+			if rng.IntN(4) == 0 {
+				b = edges[rng.IntN(len(edges))]
+			}
+			before = &b
+		}
+		from, to := int64(-1<<62), int64(1<<62)
+		if after != nil {
+			from = *after
+		}
+		if before != nil {
+			to = *before
+		}
+		want := 0
+		if from < to {
+			want = count(from, to)
+		}
+		s := SplitWindow(after, before)
+		got := 0
+		for d, n := range perDay {
+			if d >= s.FromDay && d < s.ToDay {
+				got += n
+			}
+		}
+		for _, r := range s.Exact {
+			require.Less(t, r.From, r.To)
+			require.LessOrEqual(t, r.To-r.From, Day/2+1)
+			got += r.Sign * count(r.From, r.To)
+		}
+		require.Equal(t, want, got, "after %v before %v split %+v", after, before, s)
+	}
+}
+
+func TestDayOf(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, int64(0), DayOf(0))
+	require.Equal(t, int64(0), DayOf(Day-1))
+	require.Equal(t, int64(1), DayOf(Day))
+	require.Equal(t, int64(-1), DayOf(-1))
+	require.Equal(t, int64(-1), DayOf(-Day))
+	require.Equal(t, int64(-2), DayOf(-Day-1))
+}

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/window"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
+)
+
+// setupPlan returns a migrated store holding 40,000 tasks of a big tenant
+// over 90 days and a few of small ones, vacuumed and analyzed as autovacuum
+// would leave them.
+func setupPlan(t *testing.T) (*Store, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	end := time.Now().UTC().Truncate(time.Millisecond)
+	statuses := []taskcenter.Status{taskcenter.StatusSucceed, taskcenter.StatusSucceed, taskcenter.StatusSucceed,
+		taskcenter.StatusFailed, taskcenter.StatusKilled, taskcenter.StatusRemoved}
+	types := []string{taskcenter.TypeReboot, taskcenter.TypeRollback, taskcenter.TypeSQLOperation,
+		taskcenter.TypeModifyParam, "RestartInstance", "EnlargeMongoDBVolume"}
+	var instances []*taskcenter.Instance
+	for i := range 10 {
+		instances = append(instances, &taskcenter.Instance{Tenant: fmt.Sprintf("t%d", i), ID: fmt.Sprintf("i%d", i),
+			Status: taskcenter.InstanceNormal})
+	}
+	const n = 40000
+	tasks := make([]*taskcenter.Task, n)
+	for i := range tasks {
+		tenant := "t0"
+		if i%10 == 0 {
+			tenant = fmt.Sprintf("t%d", i/10%10)
+		}
+		created := end.Add(-90 * 24 * time.Hour * time.Duration(n-i) / n)
+		tasks[i] = &taskcenter.Task{Tenant: tenant, Type: types[i%len(types)], Status: statuses[i/len(types)%len(statuses)],
+			InstanceIDs: []string{"i" + tenant[1:]}, AsyncRequestID: fmt.Sprintf("r%d", i), CreatedAt: created,
+			UpdatedAt: created, Context: []byte("{}")}
+	}
+	require.NoError(t, s.BulkLoad(ctx, instances, tasks))
+	require.NoError(t, s.TaskCountsCompact(ctx))
+	require.NoError(t, s.Analyze(ctx))
+	return s, end
+}
+
+// explain returns the plan of q as TaskList runs it: planned for its
+// arguments.
+func explain(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	var lines []string
+	err := s.readTx(context.Background(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(context.Background(), "EXPLAIN "+q, args...)
+		var err error
+		lines, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	require.NoError(t, err)
+	return strings.Join(lines, "\n")
+}
+
+// TestPagePlan: the page of every shape of filter of the big tenant walks an
+// index in id order and stops at the page: nothing is sorted.
+func TestPagePlan(t *testing.T) {
+	t.Parallel()
+	s, end := setupPlan(t)
+	month := end.Add(-30 * 24 * time.Hour)
+	for _, c := range []struct {
+		name string
+		f    taskcenter.TaskFilter
+	}{
+		{"tenant", taskcenter.TaskFilter{}},
+		{"status", taskcenter.TaskFilter{Statuses: []taskcenter.Status{taskcenter.StatusFailed}}},
+		{"types", taskcenter.TaskFilter{Types: []string{taskcenter.TypeReboot, taskcenter.TypeRollback}}},
+		{"window", taskcenter.TaskFilter{CreatedAfter: month, CreatedBefore: end}},
+		{"window+statuses", taskcenter.TaskFilter{CreatedAfter: month, CreatedBefore: end,
+			Statuses: []taskcenter.Status{taskcenter.StatusFailed, taskcenter.StatusKilled}}},
+		{"window+type", taskcenter.TaskFilter{CreatedAfter: month, CreatedBefore: end, Types: []string{"RestartInstance"}}},
+	} {
+		c.f.Tenant, c.f.Limit = "t0", 20
+		conds, args := taskConds(&c.f)
+		q, args := pageQuery(&c.f, conds, args)
+		plan := explain(t, s, q, args...)
+		require.Contains(t, plan, "Index Scan Backward", "%s:\n%s", c.name, plan)
+		require.NotContains(t, plan, "Sort", "%s:\n%s", c.name, plan)
+	}
+}
+
+// TestCountPlan: the days of a window are summed through the index of
+// task_counts and its edges counted within the index of (tenant,
+// created_at), without visiting tasks. (task_totals holds a few
+// rows per tenant; how it is read matters little.)
+func TestCountPlan(t *testing.T) {
+	t.Parallel()
+	s, _ := setupPlan(t)
+	f := &taskcenter.TaskFilter{Tenant: "t0", Types: []string{taskcenter.TypeReboot, taskcenter.TypeRollback},
+		Statuses: []taskcenter.Status{taskcenter.StatusFailed}}
+	day := window.DayOf(time.Now().UnixMilli())
+	q, args := daysQuery(f, window.Split{FromDay: day - 30, ToDay: day})
+	plan := explain(t, s, q, args...)
+	require.Contains(t, plan, "task_counts_sum", plan) // index only, or a bitmap of a few rows
+	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
+	plan = explain(t, s, q, args...)
+	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
+}

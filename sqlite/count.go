@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/window"
+)
+
+// countable reports whether the total of f can come from task_counts: f names
+// one tenant and filters on nothing but statuses, types and creation time.
+func countable(f *tc.TaskFilter) bool {
+	return f.Tenant != tc.AllTenants && f.ID == 0 && f.InstanceID == "" && f.AsyncRequestID == ""
+}
+
+// taskTotal returns the exact number of tasks that match f, cursor aside.
+func taskTotal(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter) (int, error) {
+	var total int
+	if !countable(f) {
+		w := taskWhere(f)
+		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks"+w.String(), w.args...).Scan(&total)
+		return total, dbError("count tasks", err)
+	}
+	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
+		q, args := totalsQuery(f)
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&total)
+		return total, dbError("count tasks", err)
+	}
+	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
+	if split.FromDay < split.ToDay {
+		q, args := daysQuery(f, split)
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&total); err != nil {
+			return 0, dbError("count tasks", err)
+		}
+	}
+	for _, r := range split.Exact {
+		n, err := countRange(ctx, tx, f, r)
+		if err != nil {
+			return 0, err
+		}
+		total += r.Sign * n
+	}
+	return total, nil
+}
+
+// countRange counts the tasks of f created in r, within the covering index
+// of (tenant, created_at, status, type).
+func countRange(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter, r window.Range) (int, error) {
+	q, args := rangeQuery(f, r)
+	var n int
+	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, dbError("count tasks", err)
+}
+
+// totalsQuery sums the tasks of f over every day: the folded totals and
+// the deltas not folded yet.
+func totalsQuery(f *tc.TaskFilter) (string, []any) {
+	w := kindWhere(f)
+	return "SELECT (SELECT coalesce(sum(n), 0) FROM task_totals" + w.String() +
+			") + (SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_delta" + w.String() + " AND delta = 1)",
+		append(w.args, w.args...)
+}
+
+// daysQuery sums the tasks of f created on the whole days of split.
+func daysQuery(f *tc.TaskFilter, split window.Split) (string, []any) {
+	w := kindWhere(f)
+	w.add("day >= ? AND day < ?", split.FromDay, split.ToDay)
+	return "SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_sum" + w.String(), w.args
+}
+
+func rangeQuery(f *tc.TaskFilter, r window.Range) (string, []any) {
+	w := kindWhere(f)
+	w.add("created_at >= ? AND created_at < ?", r.From, r.To)
+	return "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_status_type" + w.String(), w.args
+}
+
+// kindWhere is the tenant, statuses and types of f as conditions, which
+// tasks and task_counts share.
+func kindWhere(f *tc.TaskFilter) *where {
+	w := &where{}
+	w.tenant(f.Tenant)
+	if len(f.Types) > 0 {
+		in(w, "type", f.Types)
+	}
+	if len(f.Statuses) > 0 {
+		in(w, "status", f.Statuses)
+	} else {
+		w.add("status <> ?", tc.StatusRemoved)
+	}
+	return w
+}
+
+// msOf is the unix millisecond of t, nil for the zero time: an open side.
+func msOf(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	ms := t.UnixMilli()
+	return &ms
+}
+
+// TaskCounts returns the number of tasks of the tenant per status; statuses
+// without tasks are absent.
+func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]int, error) {
+	var w, delta where
+	w.tenant(tenant)
+	delta.tenant(tenant)
+	delta.add("delta = 1")
+	rows, err := s.reader.QueryContext(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
+		" UNION ALL SELECT status, n FROM task_counts"+delta.String()+") GROUP BY status HAVING sum(n) <> 0",
+		append(w.args, delta.args...)...)
+	if err != nil {
+		return nil, dbError("count tasks", err)
+	}
+	defer rows.Close()
+	counts := map[tc.Status]int{}
+	for rows.Next() {
+		var status tc.Status
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, dbError("count tasks", err)
+		}
+		counts[status] = n
+	}
+	return counts, dbError("count tasks", rows.Err())
+}
+
+// TaskCountsCompact folds the deltas that the triggers appended to
+// task_counts into one row per (tenant, day, type, status) and into
+// task_totals, in one transaction: totals read before and after agree.
+func (s *Store) TaskCountsCompact(ctx context.Context) error {
+	return s.write(ctx, func(tx *writeTx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
+			SELECT tenant, type, status, sum(n) FROM task_counts WHERE delta = 1 GROUP BY tenant, type, status
+			ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`)
+		if err != nil {
+			return dbError("compact task counts", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
+			SELECT tenant, day, type, status, sum(n), 0 FROM task_counts WHERE delta = 1
+			GROUP BY tenant, day, type, status
+			ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`)
+		if err != nil {
+			return dbError("compact task counts", err)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM task_counts WHERE delta = 1`)
+		return dbError("compact task counts", err)
+	})
+}
