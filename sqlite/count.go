@@ -55,7 +55,7 @@ func countRange(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter, r window.Rang
 }
 
 // totalsQuery sums the tasks of f over every day: the folded totals and
-// the deltas not folded yet.
+// any deltas not folded yet.
 func totalsQuery(f *tc.TaskFilter) (string, []any) {
 	w := kindWhere(f)
 	return "SELECT (SELECT coalesce(sum(n), 0) FROM task_totals" + w.String() +
@@ -127,9 +127,10 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]in
 	return counts, dbError("count tasks", rows.Err())
 }
 
-// TaskCountsCompact folds the deltas that the triggers appended to
-// task_counts into one row per (tenant, day, type, status) and into
-// task_totals, in one transaction: totals read before and after agree.
+// TaskCountsCompact folds delta rows of task_counts into one row per
+// (tenant, day, type, status) and into task_totals, in one transaction:
+// totals read before and after agree. The triggers add in place since
+// migration 004; deltas come from databases written before it.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
 	return s.write(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
