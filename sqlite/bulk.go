@@ -31,10 +31,9 @@ const bulkCacheKiB = 256 << 10
 // no queue is planned, so a caller must not load WAITING, INITIAL or
 // RUNNING exclusive tasks. Instances must be new.
 //
-// The per-row count trigger is off during the load, and the counts of the
-// loaded tasks are added in one statement. When tasks is empty to begin
-// with, its indexes are dropped and built again after the load: sorting
-// once is much faster than growing them row by row.
+// The counts of the loaded tasks are added in one statement. When tasks is
+// empty to begin with, its indexes are dropped and built again after the
+// load: sorting once is much faster than growing them row by row.
 func (s *Store) BulkLoadSeq(ctx context.Context, instances []*tc.Instance, tasks iter.Seq[*tc.Task]) error {
 	return s.write(ctx, func(tx *writeTx) error {
 		if err := bulkInstances(ctx, tx, instances); err != nil {
@@ -71,11 +70,11 @@ func (s *Store) BulkLoadSeq(ctx context.Context, instances []*tc.Instance, tasks
 	})
 }
 
-// dropForLoad drops the insert count trigger, and every index of tasks
-// when it is empty, and returns the statements that create them again.
+// dropForLoad drops every index of tasks when it is empty, and returns the
+// statements that create them again.
 func dropForLoad(ctx context.Context, tx *writeTx, empty bool) ([]string, error) {
 	q := `SELECT type, name, sql FROM sqlite_master
-		WHERE tbl_name = 'tasks' AND sql IS NOT NULL AND (name = 'tasks_count_insert' OR (type = 'index' AND ?))`
+		WHERE tbl_name = 'tasks' AND sql IS NOT NULL AND type = 'index' AND ?`
 	rows, err := tx.QueryContext(ctx, q, empty)
 	if err != nil {
 		return nil, dbError("bulk load: read schema", err)
@@ -124,7 +123,7 @@ func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
 }
 
 // dayOf is the SQL of the UTC day of a unix millisecond column, floored, as
-// the count triggers file it.
+// dayOfMillis computes it.
 func dayOf(col string) string {
 	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 86400000 ELSE (%[1]s + 1) / 86400000 - 1 END", col)
 }

@@ -33,7 +33,7 @@ func TestBulkLoadKeepsSchema(t *testing.T) {
 		return out
 	}
 	before := schema()
-	require.Contains(t, before, "tasks_count_insert")
+	require.Contains(t, before, "tasks_count_delete")
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	tasks := make([]*tc.Task, 100)
 	for i := range tasks {

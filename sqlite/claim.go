@@ -80,6 +80,9 @@ func claimReady(ctx context.Context, tx *writeTx, p *tc.TaskClaimParams) ([]*tc.
 		return nil, dbError("claim tasks", err)
 	}
 	tasks, err := scanTasks(rows)
+	for _, t := range tasks {
+		tx.moved(t, tc.StatusInitial, tc.StatusRunning)
+	}
 	return tasks, dbError("claim tasks", err)
 }
 

@@ -140,6 +140,7 @@ func storeTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 		if t.ID, err = res.LastInsertId(); err != nil {
 			return dbError("insert tasks", err)
 		}
+		tx.count(t, t.Status, 1)
 		if _, err := storedForm(t); err != nil {
 			return err
 		}

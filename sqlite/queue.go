@@ -23,7 +23,7 @@ const (
 		CROSS JOIN tasks AS t ON t.id = q.task_id`
 	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
 		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
-		RETURNING id`
+		RETURNING id, tenant, type, created_at`
 	promoteEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
 		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
 		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
@@ -181,11 +181,14 @@ func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]in
 	defer rows.Close()
 	var promoted []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var t tc.Task
+		var created int64
+		if err := rows.Scan(&t.ID, &t.Tenant, &t.Type, &created); err != nil {
 			return nil, dbError("promote tasks", err)
 		}
-		promoted = append(promoted, id)
+		t.CreatedAt = fromMillis(created)
+		tx.moved(&t, tc.StatusWaiting, tc.StatusInitial)
+		promoted = append(promoted, t.ID)
 	}
 	if err := rows.Err(); err != nil || len(promoted) == 0 {
 		return nil, dbError("promote tasks", err)

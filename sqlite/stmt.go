@@ -12,7 +12,7 @@ var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
 	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, claimEventsSQL,
 	queueTasksSQL, dequeueTasksSQL, queueOnSQL, promoteSQL, promoteEventsSQL,
-	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1],
+	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1], addCountSQL, addTotalSQL,
 }
 
 // writeTx is a transaction of the writer. Its ExecContext, QueryContext and
@@ -21,6 +21,7 @@ var hotQueries = []string{
 type writeTx struct {
 	*sql.Tx
 	prepared map[string]*sql.Stmt
+	counts   map[countKey]int // changes to the counts, added before the commit
 }
 
 // ExecContext executes a query that returns no rows.

@@ -111,7 +111,11 @@ type scanner interface {
 func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	prepared := s.preparedQueries(ctx)
 	return inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
-		return fn(&writeTx{Tx: tx, prepared: prepared})
+		w := &writeTx{Tx: tx, prepared: prepared}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushCounts(ctx)
 	})
 }
 

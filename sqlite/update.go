@@ -195,6 +195,7 @@ func saveStates(ctx context.Context, tx *writeTx, loaded, current map[int64]*tc.
 	var full, progress *sql.Stmt
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
 		before, t := loaded[id], current[id]
+		tx.moved(t, before.Status, t.Status)
 		state, err := stateValues(t)
 		if err != nil {
 			return err

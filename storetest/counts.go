@@ -219,6 +219,45 @@ func init() {
 		f.check(t, "compact with nothing to fold")
 	})
 
+	register("CountsEngineMoves", func(t *testing.T, open OpenFunc) {
+		// The moves the engine makes, not only updates: exclusive tasks
+		// queued and started at once, claims, promotions when an instance
+		// frees, and waiting tasks promoted when due.
+		f := setupCounts(t, open)
+		for _, tenant := range []string{"ta", "tb"} {
+			for i := range 6 {
+				inst := []string{tenant + "-a", tenant + "-b"}[i%2]
+				_, _, err := f.store.TaskInsert(f.ctx, f.fixture.newTask(tenant, tc.TypeReboot, []string{inst},
+					func(task *tc.Task) { task.Status, task.Exclusive = tc.StatusWaiting, true }))
+				require.NoError(t, err)
+			}
+			_, _, err := f.store.TaskInsert(f.ctx, f.fixture.newTask(tenant, tc.TypeReboot, []string{tenant + "-a"},
+				func(task *tc.Task) { task.Status, task.RunAfter = tc.StatusWaiting, f.now.Add(-time.Second) }))
+			require.NoError(t, err)
+		}
+		f.check(t, "exclusive inserts")
+
+		claimed := f.claim(t, tc.AllTenants, 100)
+		require.NotEmpty(t, claimed)
+		f.check(t, "claims")
+
+		var ups []*tc.TaskUpdateParams
+		for _, task := range claimed {
+			ups = append(ups, f.to(task.Tenant, task.ID, tc.StatusSucceed))
+		}
+		res, err := f.store.TaskUpdateMany(f.ctx, ups)
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+		}
+		f.check(t, "completions that promote")
+
+		n, err := f.store.TaskPromoteDue(f.ctx, f.now)
+		require.NoError(t, err)
+		require.Positive(t, n)
+		f.check(t, "due promotions")
+	})
+
 	register("CountsCompactConcurrent", func(t *testing.T, open OpenFunc) {
 		f := setupCounts(t, open)
 		f.insert(t, 5)
