@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -16,7 +15,7 @@ func countable(f *tc.TaskFilter) bool {
 }
 
 // taskTotal returns the exact number of tasks that match f, cursor aside.
-func taskTotal(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter) (int, error) {
+func taskTotal(ctx context.Context, tx *readTx, f *tc.TaskFilter) (int, error) {
 	var total int
 	if !countable(f) {
 		w := taskWhere(f)
@@ -47,7 +46,7 @@ func taskTotal(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter) (int, error) {
 
 // countRange counts the tasks of f created in r, within the covering index
 // of (tenant, created_at, status, type).
-func countRange(ctx context.Context, tx *sql.Tx, f *tc.TaskFilter, r window.Range) (int, error) {
+func countRange(ctx context.Context, tx *readTx, f *tc.TaskFilter, r window.Range) (int, error) {
 	q, args := rangeQuery(f, r)
 	var n int
 	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
@@ -108,7 +107,7 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]in
 	w.tenant(tenant)
 	delta.tenant(tenant)
 	delta.add("delta = 1")
-	rows, err := s.reader.QueryContext(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
+	rows, err := s.reads.query(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
 		" UNION ALL SELECT status, n FROM task_counts"+delta.String()+") GROUP BY status HAVING sum(n) <> 0",
 		append(w.args, delta.args...)...)
 	if err != nil {

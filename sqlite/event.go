@@ -34,7 +34,7 @@ func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
 // ErrNotFound.
 func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tc.Event, error) {
 	var events []*tc.Event
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *readTx) error {
 		if _, err := getTask(ctx, tx, tenant, id); err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func (s *Store) TaskEvents(ctx context.Context, tenant string, id int64) ([]*tc.
 // seq above p.AfterSeq, oldest first, or ErrNotFound.
 func (s *Store) TaskEventList(ctx context.Context, p *tc.TaskEventListParams) ([]*tc.Event, error) {
 	var events []*tc.Event
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *readTx) error {
 		if _, err := getTask(ctx, tx, p.Tenant, p.TaskID); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *Store) TaskEventList(ctx context.Context, p *tc.TaskEventListParams) ([
 	return events, nil
 }
 
-func listEvents(ctx context.Context, tx *sql.Tx, taskID int64) ([]*tc.Event, error) {
+func listEvents(ctx context.Context, tx *readTx, taskID int64) ([]*tc.Event, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, task_id, at, from_status, to_status, progress, message, actor
 		FROM task_events WHERE task_id = ? ORDER BY seq`, taskID)
 	if err != nil {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -12,7 +11,7 @@ import (
 // remembers the last seq it saw misses none.
 func (s *Store) EventsAfter(ctx context.Context, afterSeq int64, limit int) ([]*tc.Event, error) {
 	var events []*tc.Event
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *readTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT seq, task_id, tenant, at, from_status, to_status, progress, message, actor
 			FROM task_events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 		if err != nil {
@@ -36,7 +35,7 @@ func (s *Store) EventsAfter(ctx context.Context, afterSeq int64, limit int) ([]*
 // EventSeq returns the highest seq stored, 0 when there is none.
 func (s *Store) EventSeq(ctx context.Context) (int64, error) {
 	var seq int64
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *readTx) error {
 		return dbError("event seq", tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM task_events`).Scan(&seq))
 	})
 	return seq, err

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -12,7 +11,7 @@ import (
 // from one snapshot. A Limit of 0 only counts.
 func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *readTx) error {
 		var err error
 		page.Total, err = taskTotal(ctx, tx, f)
 		if err != nil || f.Limit <= 0 || page.Total == 0 {
@@ -96,7 +95,7 @@ func pageQuery(f *tc.TaskFilter) (string, []any) {
 		append(w.args, f.Limit, max(f.Offset, 0))
 }
 
-func listTasks(ctx context.Context, tx *sql.Tx, q string, args []any) ([]*tc.Task, error) {
+func listTasks(ctx context.Context, tx *readTx, q string, args []any) ([]*tc.Task, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, dbError("list tasks", err)

@@ -43,6 +43,7 @@ type Store struct {
 
 	prepareMu sync.Mutex
 	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
+	reads     *stmtCache                           // the readers' statements
 }
 
 var _ tc.Store = (*Store)(nil)
@@ -64,7 +65,7 @@ func Open(path string) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	return &Store{writer: writer, reader: reader}, nil
+	return &Store{writer: writer, reader: reader, reads: &stmtCache{db: reader}}, nil
 }
 
 // openDB opens a pool of conns connections and checks that one can connect.
@@ -88,6 +89,7 @@ func (s *Store) Close() error {
 	if m := s.prepared.Load(); m != nil {
 		closeStmts(*m)
 	}
+	s.reads.close()
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
@@ -120,8 +122,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.
-func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, fn)
+func (s *Store) read(ctx context.Context, fn func(tx *readTx) error) error {
+	return inTx(ctx, s.reader, &sql.TxOptions{ReadOnly: true}, func(tx *sql.Tx) error {
+		return fn(&readTx{Tx: tx, stmts: s.reads})
+	})
 }
 
 func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {

@@ -35,9 +35,15 @@ func benchQueryCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long each shape runs (default 2s)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "requests in flight (default 4)")
 	fs.StringVar(&cfg.Only, "only", "", `run only the shapes whose name contains this, e.g. "tencent/" or "instance"`)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (generation included) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	store, name, closeStore, err := openBenchStore(ctx, *storeURL, *dataDir)
 	if err != nil {
 		return err
