@@ -107,7 +107,7 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]in
 	w.tenant(tenant)
 	delta.tenant(tenant)
 	delta.add("delta = 1")
-	rows, err := s.reads.query(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
+	rows, err := s.reads.QueryContext(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
 		" UNION ALL SELECT status, n FROM task_counts"+delta.String()+") GROUP BY status HAVING sum(n) <> 0",
 		append(w.args, delta.args...)...)
 	if err != nil {

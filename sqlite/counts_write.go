@@ -58,6 +58,9 @@ func (tx *writeTx) moved(t *tc.Task, from, to tc.Status) {
 
 // flushCounts adds the gathered changes to task_counts and task_totals.
 func (tx *writeTx) flushCounts(ctx context.Context) error {
+	if len(tx.counts) == 0 {
+		return nil
+	}
 	keys := make([]countKey, 0, len(tx.counts))
 	totals := map[countKey]int{}
 	for k, n := range tx.counts {

@@ -19,7 +19,7 @@ func (s *Store) CredentialCreate(ctx context.Context, c *tc.Credential) error {
 
 // CredentialGet returns a credential by id, or ErrNotFound.
 func (s *Store) CredentialGet(ctx context.Context, id string) (*tc.Credential, error) {
-	row := s.reads.queryRow(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE id = ?", id)
+	row := s.reads.QueryRowContext(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE id = ?", id)
 	c, err := scanCredential(row)
 	return c, dbError("get credential", err)
 }
@@ -30,7 +30,7 @@ func (s *Store) CredentialByToken(ctx context.Context, tokenHash string) (*tc.Cr
 	if tokenHash == "" {
 		return nil, tc.ErrNotFound // signed kinds store no hash
 	}
-	row := s.reads.queryRow(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE token_hash = ?", tokenHash)
+	row := s.reads.QueryRowContext(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE token_hash = ?", tokenHash)
 	c, err := scanCredential(row)
 	return c, dbError("get credential", err)
 }
@@ -38,7 +38,7 @@ func (s *Store) CredentialByToken(ctx context.Context, tokenHash string) (*tc.Cr
 // CredentialCount counts the credentials of a role in every tenant.
 func (s *Store) CredentialCount(ctx context.Context, role tc.Role) (int, error) {
 	var n int
-	err := s.reads.queryRow(ctx, "SELECT count(*) FROM credentials WHERE role = ?", role).Scan(&n)
+	err := s.reads.QueryRowContext(ctx, "SELECT count(*) FROM credentials WHERE role = ?", role).Scan(&n)
 	return n, dbError("count credentials", err)
 }
 

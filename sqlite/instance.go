@@ -28,7 +28,7 @@ func (s *Store) InstanceGet(ctx context.Context, tenant, id string) (*tc.Instanc
 	var w where
 	w.tenant(tenant)
 	w.add("id = ?", id)
-	row := s.reads.queryRow(ctx,
+	row := s.reads.QueryRowContext(ctx,
 		"SELECT "+instanceColumns+" FROM instances"+w.String()+" ORDER BY tenant LIMIT 1", w.args...)
 	got, err := scanInstance(row)
 	return got, dbError("get instance", err)
@@ -49,7 +49,7 @@ func (s *Store) InstanceList(ctx context.Context, f *tc.InstanceFilter) ([]*tc.I
 	if limit <= 0 {
 		limit = -1 // no limit in SQLite
 	}
-	rows, err := s.reads.query(ctx,
+	rows, err := s.reads.QueryContext(ctx,
 		"SELECT "+instanceColumns+" FROM instances"+w.String()+" ORDER BY id, tenant LIMIT ?",
 		append(w.args, limit)...)
 	if err != nil {

@@ -66,16 +66,16 @@ func (c *stmtCache) close() {
 	}
 }
 
-// queryRow runs a one-row query on the reader pool.
-func (c *stmtCache) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// QueryRowContext runs a one-row query on the reader pool.
+func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := c.get(q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return c.db.QueryRowContext(ctx, q, args...)
 }
 
-// query runs a query on the reader pool.
-func (c *stmtCache) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// QueryContext runs a query on the reader pool.
+func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if st := c.get(q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}

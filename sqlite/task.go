@@ -28,7 +28,7 @@ var stateColumns = []string{
 
 // TaskGet returns a task of the tenant, or ErrNotFound.
 func (s *Store) TaskGet(ctx context.Context, tenant string, id int64) (*tc.Task, error) {
-	return getTask(ctx, s.reader, tenant, id)
+	return getTask(ctx, s.reads, tenant, id)
 }
 
 func getTask(ctx context.Context, q querier, tenant string, id int64) (*tc.Task, error) {
