@@ -25,47 +25,57 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return fmt.Errorf("bench: unknown benchmark %q: engine or query", args[0])
 }
 
-// openBenchStore opens and migrates the store of a benchmark: a postgres://
-// URL, SQLite in dataDir, or SQLite in a new temporary directory. closeFn
-// closes the store and removes that directory.
-func openBenchStore(ctx context.Context, storeURL, dataDir string) (store tc.Store, name string, closeFn func(), err error) {
-	cleanup := func() {}
-	if storeURL == "" && dataDir == "" {
-		if dataDir, err = os.MkdirTemp("", "taskcenter-bench-"); err != nil {
-			return nil, "", nil, err
-		}
-		cleanup = func() { os.RemoveAll(dataDir) }
-	}
-	conf := &Config{Store: storeURL, DataDir: dataDir}
-	if store, err = openStore(ctx, conf); err != nil {
-		cleanup()
-		return nil, "", nil, err
-	}
-	return store, storeName(conf), func() { store.Close(); cleanup() }, nil
+// benchCommon are the flags every benchmark takes: where its store is, and
+// where its CPU profile goes.
+type benchCommon struct {
+	storeURL, dataDir, cpuProfile *string
 }
 
-// startCPUProfile profiles the process into path until stop; an empty path
-// profiles nothing.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
+func benchFlags(fs *flag.FlagSet) *benchCommon {
+	return &benchCommon{
+		storeURL:   fs.String("store", "", `"" for SQLite in --data-dir, or a postgres:// URL (use a dedicated database)`),
+		dataDir:    fs.String("data-dir", "", "SQLite directory; default a new temporary one, removed afterwards"),
+		cpuProfile: fs.String("cpuprofile", "", "write a CPU profile of the run (data generation included) to this file"),
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+}
+
+// open starts the profile, then opens and migrates the store: a postgres://
+// URL, SQLite in the data directory, or SQLite in a new temporary directory.
+// closeFn closes the store, removes that directory and ends the profile.
+func (c *benchCommon) open(ctx context.Context) (store tc.Store, name string, closeFn func(), err error) {
+	stopProfile := func() {}
+	if *c.cpuProfile != "" {
+		f, err := os.Create(*c.cpuProfile)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, "", nil, err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
+	dataDir, removeDir := *c.dataDir, func() {}
+	if *c.storeURL == "" && dataDir == "" {
+		if dataDir, err = os.MkdirTemp("", "taskcenter-bench-"); err != nil {
+			stopProfile()
+			return nil, "", nil, err
+		}
+		removeDir = func() { os.RemoveAll(dataDir) }
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	conf := &Config{Store: *c.storeURL, DataDir: dataDir}
+	if store, err = openStore(ctx, conf); err != nil {
+		removeDir()
+		stopProfile()
+		return nil, "", nil, err
+	}
+	return store, storeName(conf), func() { store.Close(); removeDir(); stopProfile() }, nil
 }
 
 func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench engine", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	storeURL := fs.String("store", "", `"" for SQLite in --data-dir, or a postgres:// URL (use a dedicated database)`)
-	dataDir := fs.String("data-dir", "", "SQLite directory; default a new temporary one, removed afterwards")
+	common := benchFlags(fs)
 	var cfg bench.EngineConfig
 	fs.DurationVar(&cfg.Duration, "duration", 0, "continuous mode: how long to run (default 10s)")
 	fs.IntVar(&cfg.Tasks, "tasks", 0, "burn-down mode: submit this many tasks first, then drain them")
@@ -75,16 +85,10 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&cfg.SubmitBatch, "submit-batch", 0, "tasks per submission, 1 for one at a time (default 100)")
 	fs.IntVar(&cfg.Flushers, "flushers", 0, "batches of writes the engine writes at once (default 1)")
 	fs.IntVar(&cfg.Instances, "instances", 0, "instances the exclusive tasks are spread over (default 1000)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	stop, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	store, name, closeStore, err := openBenchStore(ctx, *storeURL, *dataDir)
+	store, name, closeStore, err := common.open(ctx)
 	if err != nil {
 		return err
 	}

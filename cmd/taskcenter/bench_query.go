@@ -23,8 +23,7 @@ import (
 func benchQueryCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench query", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	storeURL := fs.String("store", "", `"" for SQLite in --data-dir, or a postgres:// URL (use a dedicated database)`)
-	dataDir := fs.String("data-dir", "", "SQLite directory; default a new temporary one, removed afterwards")
+	common := benchFlags(fs)
 	var gen bench.GenerateConfig
 	fs.IntVar(&gen.Tasks, "tasks", 0, "generate this many tasks first; 0 queries the data already in the store")
 	fs.IntVar(&gen.Instances, "instances", 0, "instances of the generated data (default 100000)")
@@ -35,16 +34,10 @@ func benchQueryCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long each shape runs (default 2s)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "requests in flight (default 4)")
 	fs.StringVar(&cfg.Only, "only", "", `run only the shapes whose name contains this, e.g. "tencent/" or "instance"`)
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (generation included) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	stop, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	store, name, closeStore, err := openBenchStore(ctx, *storeURL, *dataDir)
+	store, name, closeStore, err := common.open(ctx)
 	if err != nil {
 		return err
 	}
