@@ -152,105 +152,92 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkTaskInsert submits exclusive tasks, so that each insert checks
-// its request id and instances, queues the task and plans its instance.
-func BenchmarkTaskInsert(b *testing.B) {
+// byBatch runs round b.N times for one task at a time and for batches,
+// each a sub-benchmark reporting the tasks/s of what round times with c.
+func byBatch(b *testing.B, round func(b *testing.B, c *clock, batch int)) {
 	for _, batch := range []int{1, benchBatch} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			c := &clock{b: b}
 			b.StopTimer()
 			for range b.N {
-				s, now := benchSetup(b, benchTasks/2)
-				ps := submissions(benchTasks, now)
-				c.start()
-				insertAll(b, s, ps, batch)
-				c.stop()
+				round(b, c, batch)
 			}
 			c.report(benchTasks)
 		})
 	}
+}
+
+// BenchmarkTaskInsert submits exclusive tasks, so that each insert checks
+// its request id and instances, queues the task and plans its instance.
+func BenchmarkTaskInsert(b *testing.B) {
+	byBatch(b, func(b *testing.B, c *clock, batch int) {
+		s, now := benchSetup(b, benchTasks/2)
+		ps := submissions(benchTasks, now)
+		c.start()
+		insertAll(b, s, ps, batch)
+		c.stop()
+	})
 }
 
 // BenchmarkTaskUpdate makes running exclusive tasks SUCCEED; each has a
 // WAITING successor on its instance, which the replan promotes.
 func BenchmarkTaskUpdate(b *testing.B) {
-	for _, batch := range []int{1, benchBatch} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			c := &clock{b: b}
-			b.StopTimer()
-			for range b.N {
-				s, now := benchSetup(b, benchTasks)
-				insertAll(b, s, submissions(2*benchTasks, now), benchBatch)
-				running := claimAll(b, s, benchTasks, now)
-				require.Len(b, running, benchTasks)
-				ps := completions(running, now)
-				c.start()
-				updateAll(b, s, ps, batch)
-				c.stop()
-			}
-			c.report(benchTasks)
-		})
-	}
+	byBatch(b, func(b *testing.B, c *clock, batch int) {
+		s, now := benchSetup(b, benchTasks)
+		insertAll(b, s, submissions(2*benchTasks, now), benchBatch)
+		running := claimAll(b, s, benchTasks, now)
+		require.Len(b, running, benchTasks)
+		ps := completions(running, now)
+		c.start()
+		updateAll(b, s, ps, batch)
+		c.stop()
+	})
 }
 
 // BenchmarkTaskCycle is the store's share of the engine's work: submit,
 // claim and complete, one task at a time or batch by batch.
 func BenchmarkTaskCycle(b *testing.B) {
-	for _, batch := range []int{1, benchBatch} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			c := &clock{b: b}
-			b.StopTimer()
-			for range b.N {
-				s, now := benchSetup(b, benchTasks/2)
-				ps := submissions(benchTasks, now)
-				c.start()
-				for len(ps) > 0 {
-					n := min(benchBatch, len(ps))
-					insertAll(b, s, ps[:n], batch)
-					var claimed []*tc.Task
-					if batch <= 1 {
-						for range n {
-							claimed = append(claimed, claimAll(b, s, 1, now)...)
-						}
-					} else {
-						claimed = claimAll(b, s, n, now)
-					}
-					updateAll(b, s, completions(claimed, now), batch)
-					ps = ps[n:]
+	byBatch(b, func(b *testing.B, c *clock, batch int) {
+		s, now := benchSetup(b, benchTasks/2)
+		ps := submissions(benchTasks, now)
+		c.start()
+		for len(ps) > 0 {
+			n := min(benchBatch, len(ps))
+			insertAll(b, s, ps[:n], batch)
+			var claimed []*tc.Task
+			if batch <= 1 {
+				for range n {
+					claimed = append(claimed, claimAll(b, s, 1, now)...)
 				}
-				c.stop()
+			} else {
+				claimed = claimAll(b, s, n, now)
 			}
-			c.report(benchTasks)
-		})
-	}
+			updateAll(b, s, completions(claimed, now), batch)
+			ps = ps[n:]
+		}
+		c.stop()
+	})
 }
 
 // BenchmarkTaskHeartbeat reports progress on running tasks and extends
 // their leases, as a worker's heartbeat does: no status changes.
 func BenchmarkTaskHeartbeat(b *testing.B) {
-	for _, batch := range []int{1, benchBatch} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			c := &clock{b: b}
-			b.StopTimer()
-			for range b.N {
-				s, now := benchSetup(b, benchTasks)
-				insertAll(b, s, submissions(2*benchTasks, now), benchBatch)
-				running := claimAll(b, s, benchTasks, now)
-				require.Len(b, running, benchTasks)
-				at := now.Add(time.Second)
-				ps := make([]*tc.TaskUpdateParams, len(running))
-				for i, t := range running {
-					ps[i] = &tc.TaskUpdateParams{Tenant: t.Tenant, ID: t.ID, Actor: "worker", Now: at,
-						Update: func(t *tc.Task) error {
-							t.Progress, t.Message, t.LeaseExpiresAt = 50, "working", at.Add(time.Minute)
-							return nil
-						}}
-				}
-				c.start()
-				updateAll(b, s, ps, batch)
-				c.stop()
-			}
-			c.report(benchTasks)
-		})
-	}
+	byBatch(b, func(b *testing.B, c *clock, batch int) {
+		s, now := benchSetup(b, benchTasks)
+		insertAll(b, s, submissions(2*benchTasks, now), benchBatch)
+		running := claimAll(b, s, benchTasks, now)
+		require.Len(b, running, benchTasks)
+		at := now.Add(time.Second)
+		ps := make([]*tc.TaskUpdateParams, len(running))
+		for i, t := range running {
+			ps[i] = &tc.TaskUpdateParams{Tenant: t.Tenant, ID: t.ID, Actor: "worker", Now: at,
+				Update: func(t *tc.Task) error {
+					t.Progress, t.Message, t.LeaseExpiresAt = 50, "working", at.Add(time.Minute)
+					return nil
+				}}
+		}
+		c.start()
+		updateAll(b, s, ps, batch)
+		c.stop()
+	})
 }
