@@ -177,7 +177,8 @@ func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]ta
 
 // TaskPrune deletes up to limit tasks that ended before endedBefore, the
 // oldest first; their events, instance links and queue rows go with them
-// (ON DELETE CASCADE). Tasks another transaction holds are left for later.
+// (a trigger of migration 004). Tasks another transaction holds are left
+// for later.
 func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil

@@ -92,3 +92,46 @@ func waitForLock(t *testing.T, s *Store, pid int) {
 	}
 	t.Fatal("the second insert never waited for the first")
 }
+
+// TestPruneTakesTaskRows checks that a pruned task leaves none of its rows
+// behind: its instance links, queue entries and events go with it by a
+// trigger, not by foreign keys.
+func TestPruneTakesTaskRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
+	require.NoError(t, err)
+	now := time.Now()
+	insert := func(exclusive bool) *taskcenter.Task {
+		task, _, err := s.TaskInsert(ctx, &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
+			Tenant: "ta", Type: taskcenter.TypeReboot, Status: taskcenter.StatusWaiting, Exclusive: exclusive,
+			InstanceIDs: []string{"cdb-1"}, CreatedAt: now,
+		}})
+		require.NoError(t, err)
+		return task
+	}
+	ended, kept := insert(true), insert(true)
+	_, err = s.TaskUpdate(ctx, &taskcenter.TaskUpdateParams{Tenant: "ta", ID: ended.ID, Actor: "test", Now: now,
+		Update: func(t *taskcenter.Task) error { return t.Transition(taskcenter.StatusKilled, now) }})
+	require.NoError(t, err)
+	rows := func(id int64) (n int) {
+		err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM task_instances WHERE task_id = $1)
+			+ (SELECT count(*) FROM task_queue WHERE task_id = $1)
+			+ (SELECT count(*) FROM task_events WHERE task_id = $1)`, id).Scan(&n)
+		require.NoError(t, err)
+		return n
+	}
+	require.Positive(t, rows(ended.ID))
+	keptRows := rows(kept.ID)
+	require.Equal(t, 4, keptRows, "an instance link, a queue entry and two events: submitted, promoted")
+
+	n, err := s.TaskPrune(ctx, now.Add(time.Millisecond), 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Zero(t, rows(ended.ID))
+	require.Equal(t, keptRows, rows(kept.ID))
+}
