@@ -9,58 +9,43 @@ import (
 	"github.com/taskcenter/taskcenter"
 )
 
-// TaskClaim leases up to p.Max ready tasks, oldest first. The ready rows are
-// locked with SKIP LOCKED, so concurrent claims, in any process, take
-// different tasks without waiting for each other. A claim does not touch the
-// queues: an exclusive task holds its instances when INITIAL as when RUNNING.
+// TaskClaim leases up to p.Max ready tasks, oldest first, in one statement
+// and one round trip: the ready rows are locked with SKIP LOCKED, so
+// concurrent claims, in any process, take different tasks without waiting
+// for each other; the same statement makes them RUNNING (what
+// taskcenter.Claim does, in SQL) and appends their events. A claim does not
+// touch the queues: an exclusive task holds its instances when INITIAL as
+// when RUNNING.
 func (s *Store) TaskClaim(ctx context.Context, p *taskcenter.TaskClaimParams) ([]*taskcenter.Task, error) {
 	if p.Max <= 0 {
 		return nil, nil
 	}
-	var claimed []*taskcenter.Task
-	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
-		claimed, err = claimTasks(ctx, tx, p)
-		return err
-	})
-	if err != nil {
-		return nil, storeErr("claim tasks", err)
-	}
-	return claimed, nil
-}
-
-// claimTasks is TaskClaim inside its transaction.
-func claimTasks(ctx context.Context, tx pgx.Tx, p *taskcenter.TaskClaimParams) ([]*taskcenter.Task, error) {
+	now := timeArg(p.Now)
 	conds := []string{"status = 'INITIAL'", "(run_after IS NULL OR run_after <= $1)"}
-	args := []any{timeArg(p.Now)}
+	args := []any{now, p.WorkerID, timeArg(p.Now.Add(p.Lease))}
 	conds, args = tenantScope(conds, args, "tenant", p.Tenant)
 	if len(p.Types) > 0 {
 		args = append(args, p.Types)
 		conds = append(conds, fmt.Sprintf("type = ANY($%d)", len(args)))
 	}
 	args = append(args, p.Max)
-	q := `SELECT ` + taskColumns + ` FROM tasks` + where(conds) +
-		fmt.Sprintf(` ORDER BY id LIMIT $%d FOR UPDATE SKIP LOCKED`, len(args))
-	rows, _ := tx.Query(ctx, q, args...)
-	ready, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
-	if err != nil || len(ready) == 0 {
-		return nil, err
+	q := `WITH ready AS (
+			SELECT id FROM tasks` + where(conds) + fmt.Sprintf(` ORDER BY id LIMIT $%d FOR UPDATE SKIP LOCKED`, len(args)) + `
+		), claimed AS (
+			UPDATE tasks t SET status = 'RUNNING', started_at = coalesce(t.started_at, $1),
+				attempts = t.attempts + 1, updated_at = $1, lease_owner = $2, lease_expires_at = $3,
+				claimed_at = $1, cancel_requested = false, pause_requested = false
+			FROM ready WHERE t.id = ready.id
+			RETURNING ` + qualifiedTaskColumns + `
+		), events AS (
+			INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+			SELECT id, tenant, $1, 'INITIAL', 'RUNNING', progress, message, $2 FROM claimed ORDER BY id
+		)
+		SELECT ` + taskColumns + ` FROM claimed ORDER BY id`
+	rows, _ := s.pool.Query(ctx, q, args...)
+	claimed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
+	if err != nil {
+		return nil, storeErr("claim tasks", err)
 	}
-	events := make([]*taskcenter.Event, len(ready))
-	tenants := make([]string, len(ready))
-	for i, t := range ready {
-		if err := taskcenter.Claim(t, p.WorkerID, p.Now, p.Lease); err != nil {
-			return nil, err
-		}
-		events[i] = &taskcenter.Event{TaskID: t.ID, At: p.Now, From: taskcenter.StatusInitial,
-			To: taskcenter.StatusRunning, Progress: t.Progress, Message: t.Message, Actor: p.WorkerID}
-		tenants[i] = t.Tenant
-	}
-	// The rows and their events go to the server together.
-	var w writes
-	var claimed []*taskcenter.Task
-	if err := w.saveTasks(ready, &claimed); err != nil {
-		return nil, err
-	}
-	w.insertEvents(tenants, events)
-	return claimed, w.send(ctx, tx)
+	return claimed, nil
 }
