@@ -153,6 +153,13 @@ func replan(ctx context.Context, tx pgx.Tx, keys []instanceKey, now time.Time, s
 	if err != nil {
 		return nil, err
 	}
+	return plan(ctx, tx, entries, now, silent)
+}
+
+// plan promotes the waiting tasks of the entries that PlanPromotions lets
+// start, as replan does. The entries are whole queues, read under the locks
+// of their instances, closed over the instances of their tasks.
+func plan(ctx context.Context, tx pgx.Tx, entries []queued, now time.Time, silent map[int64]bool) ([]*taskcenter.Task, error) {
 	// Instance ids are unique within a tenant only, so each tenant's queues
 	// are planned apart.
 	byTenant := map[string][]taskcenter.QueueEntry{}
@@ -167,6 +174,42 @@ func replan(ctx context.Context, tx pgx.Tx, keys []instanceKey, now time.Time, s
 		return nil, nil
 	}
 	return promote(ctx, tx, ids, now, silent)
+}
+
+// requeued is the queue entries, read under the locks of their instances,
+// as the saved tasks leave them: a saved exclusive task is in its queues
+// while WAITING, INITIAL or RUNNING, with its new status and start time. The
+// instances of every saved exclusive task must be among the entries'
+// instances, so that the queues stay whole.
+func requeued(entries []queued, saved []*taskcenter.Task) []queued {
+	byID := make(map[int64]*taskcenter.Task, len(saved))
+	for _, t := range saved {
+		if t.Exclusive {
+			byID[t.ID] = t
+		}
+	}
+	out := make([]queued, 0, len(entries)+len(byID))
+	for _, e := range entries {
+		t, ok := byID[e.ID]
+		if !ok {
+			out = append(out, e)
+			continue
+		}
+		delete(byID, e.ID)
+		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
+			e.Status, e.RunAfter = t.Status, t.RunAfter
+			out = append(out, e)
+		}
+	}
+	// Tasks that joined their queues, such as a resumed one.
+	for _, t := range byID {
+		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
+			out = append(out, queued{t.Tenant, taskcenter.QueueEntry{ID: t.ID, Status: t.Status,
+				RunAfter: t.RunAfter, InstanceIDs: t.InstanceIDs}})
+		}
+	}
+	slices.SortFunc(out, func(a, b queued) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 // promote makes the tasks of ids that are still WAITING INITIAL, with an

@@ -53,9 +53,9 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	if err != nil {
 		return nil, err
 	}
-	locked := map[instanceKey]bool{}
+	var entries []queued
 	if len(keys) > 0 {
-		if _, err := lockQueues(ctx, tx, keys, locked); err != nil {
+		if entries, err = lockQueues(ctx, tx, keys, map[instanceKey]bool{}); err != nil {
 			return nil, err
 		}
 	}
@@ -69,12 +69,10 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	}
 	// Exclusive tasks whose status changed leave or join their queues, which
 	// are then planned once for the whole batch.
-	var requeued []*taskcenter.Task
-	var replanned []instanceKey
+	var moved []*taskcenter.Task
 	for _, t := range b.dirty {
 		if b.requeue[t.ID] {
-			requeued = append(requeued, t)
-			replanned = append(replanned, instanceKeysOf(t.Tenant, t.InstanceIDs)...)
+			moved = append(moved, t)
 		}
 	}
 	var w writes
@@ -83,14 +81,19 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 		return nil, err
 	}
 	w.insertEvents(b.eventTenants, b.events)
-	w.syncQueues(requeued)
+	w.syncQueues(moved)
 	if err := w.send(ctx, tx); err != nil {
 		return nil, err
 	}
 	for _, t := range saved {
 		b.out[b.last[t.ID]].Task = t
 	}
-	promoted, err := replan(ctx, tx, replanned, b.now, nil, locked)
+	if len(moved) == 0 {
+		return b.out, nil
+	}
+	// The queues are still locked and as read but for this batch's changes,
+	// so they are planned from memory rather than read again.
+	promoted, err := plan(ctx, tx, requeued(entries, saved), b.now, nil)
 	if err != nil {
 		return nil, err
 	}
