@@ -115,3 +115,22 @@ func TestCountPlan(t *testing.T) {
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
 }
+
+// TestWidenPlan: finding the tasks on several instances queued on a set of
+// instances probes the partial index of shared queue rows, whatever the
+// length of the queues.
+func TestWidenPlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	// Queue rows only: the plan reads nothing else.
+	_, err = s.pool.Exec(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id, shared)
+		SELECT 't' || (n % 50), 'i' || (n % 2000), n, n % 1000 = 0 FROM generate_series(1, 20000) AS n`)
+	require.NoError(t, err)
+	require.NoError(t, s.Analyze(ctx))
+	plan := explain(t, s, widenSQL, []string{"t1", "t2"}, []string{"i1", "i2"})
+	require.Contains(t, plan, "task_queue_shared", plan)
+}

@@ -49,17 +49,35 @@ type queued struct {
 // involves, and returns the queue entries on them: the instances, and
 // transitively every instance of a task queued on one of them, so that a
 // multi-instance task is planned against all of its instances. The closure
-// is first read without locks, so that it is usually locked in one sorted
-// statement; it is then read again under the locks, and instances it gained
-// meanwhile are locked in a further sorted step, until it stays the same.
-// locked holds the instances the transaction has locked so far; lockQueues
-// adds to it.
+// is first found without locks (widen), so that it is usually locked in one
+// sorted statement; the queues are then read under the locks, and instances
+// the closure gained meanwhile are locked in a further sorted step, until it
+// stays the same. locked holds the instances the transaction has locked so
+// far; lockQueues adds to it.
 func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, locked map[instanceKey]bool) ([]queued, error) {
 	set := make(map[instanceKey]bool, len(keys))
 	for _, k := range keys {
 		set[k] = true
 	}
 	for {
+		if err := widen(ctx, tx, set); err != nil {
+			return nil, err
+		}
+		var missing []instanceKey
+		for k := range set {
+			if !locked[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			slices.SortFunc(missing, compareInstanceKeys)
+			if err := lockInstances(ctx, tx, missing); err != nil {
+				return nil, err
+			}
+			for _, k := range missing {
+				locked[k] = true
+			}
+		}
 		entries, err := queueOn(ctx, tx, slices.SortedFunc(maps.Keys(set), compareInstanceKeys))
 		if err != nil {
 			return nil, err
@@ -72,27 +90,41 @@ func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, locked map[i
 				}
 			}
 		}
-		if grown {
-			continue
-		}
-		var missing []instanceKey
-		for k := range set {
-			if !locked[k] {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) == 0 {
+		if !grown {
 			return entries, nil
 		}
-		slices.SortFunc(missing, compareInstanceKeys)
-		if err := lockInstances(ctx, tx, missing); err != nil {
-			return nil, err
-		}
-		for _, k := range missing {
-			locked[k] = true
-		}
-		// Read again: the queues may have changed before the locks were granted.
+		// A task on several instances was queued before the locks were granted.
 	}
+}
+
+// widenSQL returns every queue row of the tasks on several instances queued
+// on any of the instances.
+const widenSQL = `SELECT o.tenant, o.instance_id FROM task_queue s JOIN task_queue o ON o.task_id = s.task_id
+	WHERE (s.tenant, s.instance_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND s.shared`
+
+// widen adds to set, transitively, every instance of a task queued on one
+// of its instances that has several (a shared queue row). It reads only the
+// partial index of shared rows, so for instances without such tasks it costs
+// one index probe each.
+func widen(ctx context.Context, tx pgx.Tx, set map[instanceKey]bool) error {
+	frontier := slices.SortedFunc(maps.Keys(set), compareInstanceKeys)
+	for len(frontier) > 0 {
+		tenants, ids := instanceArrays(frontier)
+		rows, _ := tx.Query(ctx, widenSQL, tenants, ids)
+		frontier = frontier[:0:0]
+		var k instanceKey
+		_, err := pgx.ForEachRow(rows, []any{&k.tenant, &k.id}, func() error {
+			if !set[k] {
+				set[k] = true
+				frontier = append(frontier, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read shared queues: %w", err)
+		}
+	}
+	return nil
 }
 
 // instanceArrays splits keys into the tenant and id arrays that queries

@@ -145,9 +145,17 @@ func (w *writes) syncQueues(tasks []*taskcenter.Task) {
 		}
 	}
 	if tenants, instances, ids := taskInstanceArrays(queue); len(ids) > 0 {
-		const q = `INSERT INTO task_queue (tenant, instance_id, task_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`
-		w.batch.Queue(q, tenants, instances, ids)
+		// A task on several instances is marked shared on each (see
+		// lockQueues).
+		shared := make([]bool, 0, len(ids))
+		for _, t := range queue {
+			for range t.InstanceIDs {
+				shared = append(shared, len(t.InstanceIDs) > 1)
+			}
+		}
+		const q = `INSERT INTO task_queue (tenant, instance_id, task_id, shared)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[]) ON CONFLICT DO NOTHING`
+		w.batch.Queue(q, tenants, instances, ids, shared)
 	}
 	if len(dequeue) > 0 {
 		w.batch.Queue(`DELETE FROM task_queue WHERE task_id = ANY($1)`, dequeue)
