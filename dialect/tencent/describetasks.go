@@ -91,6 +91,13 @@ func (h *handler) describeTasks(ctx context.Context, cred *tc.Credential, c *cal
 	if err != nil {
 		return nil, err
 	}
+	// Tasks are listed under an instance only if it is the tenant's (no
+	// instance is ever deleted), so only an empty answer needs the check.
+	if f.InstanceID != "" && page.Total == 0 {
+		if err := h.ownInstance(ctx, f.Tenant, f.InstanceID); err != nil {
+			return nil, err
+		}
+	}
 	resp := &describeTasksResponse{TotalCount: page.Total, Items: make([]taskDetail, 0, len(page.Tasks)), RequestID: requestID(ctx)}
 	for _, t := range page.Tasks {
 		resp.Items = append(resp.Items, h.detail(t))
@@ -114,8 +121,8 @@ func (h *handler) taskFilter(ctx context.Context, tenant string, in *describeTas
 		f.Limit = int(*in.Limit)
 	}
 	if in.InstanceID != nil && *in.InstanceID != "" {
-		if err := h.ownInstance(ctx, tenant, *in.InstanceID); err != nil {
-			return nil, err
+		if tc.ValidateInstanceID("InstanceId", *in.InstanceID) != nil {
+			return nil, instanceNotFound(*in.InstanceID)
 		}
 		f.InstanceID = *in.InstanceID
 	}
@@ -142,15 +149,16 @@ func (h *handler) taskFilter(ctx context.Context, tenant string, in *describeTas
 // ownInstance answers InvalidParameter.InstanceNotFound for an instance the
 // tenant does not have, whether it is another tenant's or nobody's.
 func (h *handler) ownInstance(ctx context.Context, tenant, id string) error {
-	notFound := newError(CodeInstanceNotFound, "No instance `"+clip(id)+"`.", "实例 `"+clip(id)+"` 不存在。")
-	if tc.ValidateInstanceID("InstanceId", id) != nil {
-		return notFound
-	}
 	_, err := h.svc.GetInstance(ctx, tenant, id)
 	if tc.ErrorCode(err) == tc.ENOTFOUND {
-		return notFound
+		return instanceNotFound(id)
 	}
 	return err
+}
+
+// instanceNotFound is the error of an instance the tenant does not have.
+func instanceNotFound(id string) error {
+	return newError(CodeInstanceNotFound, "No instance `"+clip(id)+"`.", "实例 `"+clip(id)+"` 不存在。")
 }
 
 // taskTypes maps TaskTypes' integer codes to type keys through the catalog,

@@ -168,6 +168,10 @@ func TestEmptyList(t *testing.T) {
 	f := setup(t, time.UTC)
 	_, body := f.do(t, f.tc3Post(`{}`, probeKey, nil))
 	require.JSONEq(t, `{"Response":{"TotalCount":0,"Items":[],"RequestId":"`+exampleReqID+`"}}`, string(body))
+	// An instance of the caller's without tasks is no error.
+	f.svc.page = &tc.TaskPage{}
+	_, body = f.do(t, f.tc3Post(`{"InstanceId":"cdb-c1nl9rpv"}`, probeKey, nil))
+	require.JSONEq(t, `{"Response":{"TotalCount":0,"Items":[],"RequestId":"`+exampleReqID+`"}}`, string(body))
 }
 
 // TestFilter turns each parameter into the filter of the caller's tasks.
@@ -258,7 +262,7 @@ func TestRefusedParameters(t *testing.T) {
 	} {
 		f := setup(t, time.UTC)
 		require.Equal(t, c.code, f.errorCode(t, f.tc3Post(c.body, probeKey, nil)), c.body)
-		require.Empty(t, f.svc.filters, "%s: nothing listed", c.body)
+		f.svc.requireNothingListed(t, c.body)
 	}
 }
 

@@ -101,7 +101,7 @@ func TestProtocolErrors(t *testing.T) {
 	for _, c := range cases {
 		require.Equal(t, c.code, f.errorCode(t, c.req), c.name)
 	}
-	require.Empty(t, f.svc.filters, "no request got as far as listing")
+	f.svc.requireNothingListed(t, "protocol errors")
 }
 
 // TestRateLimit asks the limiter once per authenticated call, keyed by

@@ -67,6 +67,8 @@ func (f *fakeService) TaskTypes(context.Context) ([]tc.TaskType, error) {
 	return append(tc.BuiltinTypes(), f.custom...), nil
 }
 
+// ListTasks answers f.page, or, as a store scoped to the tenant does, an
+// empty page for an instance the tenant does not have.
 func (f *fakeService) ListTasks(_ context.Context, filter *tc.TaskFilter) (*tc.TaskPage, error) {
 	f.mu.Lock()
 	f.filters = append(f.filters, filter)
@@ -74,7 +76,27 @@ func (f *fakeService) ListTasks(_ context.Context, filter *tc.TaskFilter) (*tc.T
 	if f.err != nil {
 		return nil, f.err
 	}
+	if !f.owns(filter) {
+		return &tc.TaskPage{}, nil
+	}
 	return f.page, nil
+}
+
+// owns reports whether the filter names no instance or one of its tenant's.
+func (f *fakeService) owns(filter *tc.TaskFilter) bool {
+	return filter.InstanceID == "" || f.instances[filter.InstanceID] == filter.Tenant
+}
+
+// requireNothingListed checks that no request listed tasks it may not: the
+// only lists allowed are of an instance the tenant does not have, which
+// show nothing and are then refused.
+func (f *fakeService) requireNothingListed(t *testing.T, msg string) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, filter := range f.filters {
+		require.False(t, f.owns(filter), "%s: listed %+v", msg, filter)
+	}
 }
 
 // lastFilter is the filter of the last ListTasks.
