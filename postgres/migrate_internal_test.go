@@ -2,11 +2,15 @@ package postgres
 
 import (
 	"context"
+	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskcenter/taskcenter/internal/window"
 	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
@@ -54,4 +58,32 @@ func TestMigrationMarksSharedQueueRows(t *testing.T) {
 	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.Equal(t, []string{"a:2:true", "b:2:true", "a:1:false"}, got)
+}
+
+// TestTaskDay: task_day is inlined into the statements that call it, and
+// agrees with the days that readers compute in Go.
+func TestTaskDay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	var plan []string
+	rows, _ := s.pool.Query(ctx, `EXPLAIN VERBOSE SELECT task_day(created_at) FROM tasks`)
+	plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.NotContains(t, strings.Join(plan, "\n"), "task_day(", "inlined")
+	for _, at := range []time.Time{
+		time.UnixMilli(0), time.UnixMilli(-1), time.UnixMilli(86_400_000 - 1), time.UnixMilli(86_400_000),
+		time.Date(1900, 2, 28, 23, 59, 59, 999e6, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.FixedZone("", 3600)),
+		time.Now().Truncate(time.Millisecond),
+	} {
+		var day int64
+		require.NoError(t, s.pool.QueryRow(ctx, `SELECT task_day($1)`, at).Scan(&day))
+		require.Equal(t, window.DayOf(at.UnixMilli()), day, at)
+	}
+	var none int64
+	require.NoError(t, s.pool.QueryRow(ctx, `SELECT task_day(NULL)`).Scan(&none))
+	require.Equal(t, int64(math.MinInt32), none)
 }
