@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/taskcenter/taskcenter"
 )
@@ -69,18 +70,20 @@ func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, locked map[i
 				missing = append(missing, k)
 			}
 		}
+		// The locks and the read go in one round trip: the server runs them
+		// in order, so the read sees the queues as of the locks.
+		var b pgx.Batch
 		if len(missing) > 0 {
 			slices.SortFunc(missing, compareInstanceKeys)
-			if err := lockInstances(ctx, tx, missing); err != nil {
-				return nil, err
-			}
-			for _, k := range missing {
-				locked[k] = true
-			}
+			lockInstances(&b, missing)
 		}
-		entries, err := queueOn(ctx, tx, slices.SortedFunc(maps.Keys(set), compareInstanceKeys))
-		if err != nil {
+		var entries []queued
+		queueOn(&b, slices.SortedFunc(maps.Keys(set), compareInstanceKeys), &entries)
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return nil, err
+		}
+		for _, k := range missing {
+			locked[k] = true
 		}
 		grown := false
 		for _, e := range entries {
@@ -137,40 +140,36 @@ func instanceArrays(keys []instanceKey) (tenants, ids []string) {
 	return tenants, ids
 }
 
-// lockInstances locks the instances rows with the given keys, sorted by
-// tenant and id so that concurrent lockers cannot deadlock.
-func lockInstances(ctx context.Context, tx pgx.Tx, keys []instanceKey) error {
+// lockInstances queues the locking of the instances rows with the given
+// keys, sorted by tenant and id so that concurrent lockers cannot deadlock.
+func lockInstances(b *pgx.Batch, keys []instanceKey) {
 	const q = `SELECT i.id FROM instances i
 		WHERE (i.tenant, i.id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 		ORDER BY i.tenant, i.id FOR UPDATE OF i`
 	tenants, ids := instanceArrays(keys)
-	rows, _ := tx.Query(ctx, q, tenants, ids)
-	if _, err := pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return fmt.Errorf("lock instances: %w", err)
-	}
-	return nil
+	b.Queue(q, tenants, ids).Exec(func(pgconn.CommandTag) error { return nil })
 }
 
-// queueOn returns the tasks queued on any of the instances, by id.
-func queueOn(ctx context.Context, tx pgx.Tx, keys []instanceKey) ([]queued, error) {
+// queueOn queues the read of the tasks queued on any of the instances, by
+// id, into *entries.
+func queueOn(b *pgx.Batch, keys []instanceKey, entries *[]queued) {
 	const q = `SELECT t.tenant, t.id, t.status, t.run_after, t.instance_ids FROM tasks t
 		WHERE t.id IN (SELECT q.task_id FROM task_queue q
 			WHERE (q.tenant, q.instance_id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
 		ORDER BY t.id`
 	tenants, ids := instanceArrays(keys)
-	rows, _ := tx.Query(ctx, q, tenants, ids)
-	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (queued, error) {
-		var e queued
-		var status string
-		var runAfter *time.Time
-		err := row.Scan(&e.tenant, &e.ID, &status, &runAfter, &e.InstanceIDs)
-		e.Status, e.RunAfter = taskcenter.Status(status), timeOf(runAfter)
-		return e, err
+	b.Queue(q, tenants, ids).Query(func(rows pgx.Rows) error {
+		var err error
+		*entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (queued, error) {
+			var e queued
+			var status string
+			var runAfter *time.Time
+			err := row.Scan(&e.tenant, &e.ID, &status, &runAfter, &e.InstanceIDs)
+			e.Status, e.RunAfter = taskcenter.Status(status), timeOf(runAfter)
+			return e, err
+		})
+		return wrapErr("load queue", err)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("load queue: %w", err)
-	}
-	return entries, nil
 }
 
 // replan locks the queues of the instances (see lockQueues for locked),
@@ -244,36 +243,29 @@ func requeued(entries []queued, saved []*taskcenter.Task) []queued {
 	return out
 }
 
-// promote makes the tasks of ids that are still WAITING INITIAL, with an
-// event each but for those in silent, and returns them as stored, by id.
+// promote makes the tasks of ids that are still WAITING INITIAL (what
+// Transition does, in SQL), with an event each but for those in silent, and
+// returns them as stored, by id, in one statement. Their rows need no lock
+// order: a WAITING exclusive task changes only under the locks of its
+// instances, which the caller holds.
 func promote(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, silent map[int64]bool) ([]*taskcenter.Task, error) {
-	const q = `SELECT ` + taskColumns + ` FROM tasks WHERE id = ANY($1) AND status = 'WAITING'
-		ORDER BY id FOR UPDATE`
-	rows, _ := tx.Query(ctx, q, ids)
+	const q = `WITH promoted AS (
+			UPDATE tasks SET status = 'INITIAL', updated_at = $2, lease_owner = '', lease_expires_at = NULL
+			WHERE id = ANY($1) AND status = 'WAITING'
+			RETURNING ` + taskColumns + `
+		), events AS (
+			INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+			SELECT id, tenant, $2, 'WAITING', 'INITIAL', progress, '', $3 FROM promoted
+			WHERE id <> ALL($4) ORDER BY id
+		)
+		SELECT ` + taskColumns + ` FROM promoted ORDER BY id`
+	quiet := slices.Collect(maps.Keys(silent))
+	if quiet == nil {
+		quiet = []int64{}
+	}
+	rows, _ := tx.Query(ctx, q, ids, timeArg(now), taskcenter.ActorEngine, quiet)
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
-	if err != nil || len(tasks) == 0 {
-		return nil, wrapErr("promote tasks", err)
-	}
-	var events []*taskcenter.Event
-	var tenants []string
-	for _, t := range tasks {
-		if err := t.Transition(taskcenter.StatusInitial, now); err != nil {
-			return nil, err
-		}
-		t.UpdatedAt = now
-		if !silent[t.ID] {
-			events = append(events, &taskcenter.Event{TaskID: t.ID, At: now, From: taskcenter.StatusWaiting,
-				To: taskcenter.StatusInitial, Progress: t.Progress, Actor: taskcenter.ActorEngine})
-			tenants = append(tenants, t.Tenant)
-		}
-	}
-	var w writes
-	var saved []*taskcenter.Task
-	if err := w.saveTasks(tasks, &saved); err != nil {
-		return nil, err
-	}
-	w.insertEvents(tenants, events)
-	return saved, w.send(ctx, tx)
+	return tasks, wrapErr("promote tasks", err)
 }
 
 // wrapErr is err with a prefix, or nil.
