@@ -42,11 +42,9 @@ func migrateTo(t *testing.T, s *Store, version int) {
 func TestMigrationMarksSharedQueueRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openStore(t)
 	migrateTo(t, s, 4)
-	_, err = s.pool.Exec(ctx, `
+	_, err := s.pool.Exec(ctx, `
 		INSERT INTO tasks (tenant, type, status, instance_ids, exclusive) VALUES
 			('ta', 'Reboot', 'WAITING', '{a,b}', true), ('ta', 'Reboot', 'WAITING', '{a}', true);
 		INSERT INTO task_queue (tenant, instance_id, task_id)
@@ -65,13 +63,9 @@ func TestMigrationMarksSharedQueueRows(t *testing.T) {
 func TestTaskDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	var plan []string
+	s := migratedStore(t)
 	rows, _ := s.pool.Query(ctx, `EXPLAIN VERBOSE SELECT task_day(created_at) FROM tasks`)
-	plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.NotContains(t, strings.Join(plan, "\n"), "task_day(", "inlined")
 	for _, at := range []time.Time{
@@ -86,4 +80,22 @@ func TestTaskDay(t *testing.T) {
 	var none int64
 	require.NoError(t, s.pool.QueryRow(ctx, `SELECT task_day(NULL)`).Scan(&none))
 	require.Equal(t, int64(math.MinInt32), none)
+}
+
+// openStore opens a store on a schema of its own (pgtest), closed when the
+// test ends.
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// migratedStore is openStore, migrated.
+func migratedStore(t *testing.T) *Store {
+	t.Helper()
+	s := openStore(t)
+	require.NoError(t, s.Migrate(context.Background()))
+	return s
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/internal/window"
-	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 // setupPlan returns a migrated store holding 40,000 tasks of a big tenant
@@ -21,10 +20,7 @@ import (
 func setupPlan(t *testing.T) (*Store, time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
+	s := migratedStore(t)
 	end := time.Now().UTC().Truncate(time.Millisecond)
 	statuses := []taskcenter.Status{taskcenter.StatusSucceed, taskcenter.StatusSucceed, taskcenter.StatusSucceed,
 		taskcenter.StatusFailed, taskcenter.StatusKilled, taskcenter.StatusRemoved}
@@ -122,12 +118,9 @@ func TestCountPlan(t *testing.T) {
 func TestWidenPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
+	s := migratedStore(t)
 	// Queue rows only: the plan reads nothing else.
-	_, err = s.pool.Exec(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id, shared)
+	_, err := s.pool.Exec(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id, shared)
 		SELECT 't' || (n % 50), 'i' || (n % 2000), n, n % 1000 = 0 FROM generate_series(1, 20000) AS n`)
 	require.NoError(t, err)
 	require.NoError(t, s.Analyze(ctx))

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskcenter/taskcenter"
-	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 // TestTaskInsertWaitsForConcurrentDuplicate forces the race that the
@@ -20,11 +19,8 @@ import (
 func TestTaskInsertWaitsForConcurrentDuplicate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
+	s := migratedStore(t)
+	_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
 	require.NoError(t, err)
 	params := func() *taskcenter.TaskInsertParams {
 		return &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{
@@ -99,11 +95,8 @@ func waitForLock(t *testing.T, s *Store, pid int) {
 func TestPruneTakesTaskRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
+	s := migratedStore(t)
+	_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-1", Tenant: "ta", Status: taskcenter.InstanceNormal})
 	require.NoError(t, err)
 	now := time.Now()
 	insert := func(exclusive bool) *taskcenter.Task {
