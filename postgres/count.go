@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,55 +20,53 @@ func countable(f *taskcenter.TaskFilter) bool {
 	return f.Tenant != taskcenter.AllTenants && f.ID == 0 && f.InstanceID == "" && f.AsyncRequestID == ""
 }
 
-// taskTotal returns the exact number of tasks that match f, cursor aside.
-func taskTotal(ctx context.Context, tx pgx.Tx, f *taskcenter.TaskFilter) (int, error) {
-	var total int
+// totalQuery is one statement whose one row and column is the exact number
+// of tasks that match f, cursor aside: a count of the few rows of an
+// instance, a request id or an id; else the counters' sums and the edge
+// days' counts, added and subtracted in one expression.
+func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	if !countable(f) {
 		conds, args := taskConds(f)
-		err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t`+where(conds), args...).Scan(&total)
-		return total, err
+		return `SELECT count(*) FROM tasks t` + where(conds), args
 	}
-	var parts []countPart
 	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
-		q, args := totalsQuery(f)
-		parts = append(parts, countPart{q, args, 1})
-	} else {
-		split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-		if split.FromDay < split.ToDay {
-			q, args := daysQuery(f, split)
-			parts = append(parts, countPart{q, args, 1})
+		return totalsQuery(f)
+	}
+	var terms []string
+	var args []any
+	add := func(q string, qargs []any, sign int) {
+		op := " + "
+		if sign < 0 {
+			op = " - "
 		}
-		for _, r := range split.Exact {
-			q, args := rangeQuery(f, r)
-			parts = append(parts, countPart{q, args, r.Sign})
-		}
+		terms = append(terms, op+"("+shiftParams(q, len(args))+")")
+		args = append(args, qargs...)
 	}
-	if len(parts) == 0 {
-		return 0, nil // an empty window
+	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
+	if split.FromDay < split.ToDay {
+		q, qargs := daysQuery(f, split)
+		add(q, qargs, 1)
 	}
-	// One round trip for the day sums and the edge counts.
-	batch := &pgx.Batch{}
-	for _, p := range parts {
-		batch.Queue(p.sql, p.args...)
+	for _, r := range split.Exact {
+		q, qargs := rangeQuery(f, r)
+		add(q, qargs, r.Sign)
 	}
-	results := tx.SendBatch(ctx, batch)
-	defer results.Close()
-	for _, p := range parts {
-		var n int
-		if err := results.QueryRow().Scan(&n); err != nil {
-			return 0, err
-		}
-		total += p.sign * n
-	}
-	return total, results.Close()
+	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
 }
 
-// countPart is one statement of a total, added or (sign -1) subtracted.
-type countPart struct {
-	sql  string
-	args []any
-	sign int
+// shiftParams renumbers the parameters $1, $2, ... of q as $(1+by), ....
+// The queries of this package hold no other dollar sign.
+func shiftParams(q string, by int) string {
+	if by == 0 {
+		return q
+	}
+	return paramRef.ReplaceAllStringFunc(q, func(ref string) string {
+		n, _ := strconv.Atoi(ref[1:])
+		return "$" + strconv.Itoa(n+by)
+	})
 }
+
+var paramRef = regexp.MustCompile(`\$[0-9]+`)
 
 // totalsQuery sums the tasks of f over every day: the folded totals and
 // the deltas not folded yet.

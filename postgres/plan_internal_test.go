@@ -67,8 +67,9 @@ func explain(t *testing.T, s *Store, q string, args ...any) string {
 	return strings.Join(lines, "\n")
 }
 
-// TestPagePlan: the page of every shape of filter of the big tenant walks an
-// index in id order and stops at the page: nothing is sorted.
+// TestPagePlan: the page of every shape of filter of the big tenant, in the
+// statement that also counts it, walks an index in id order and stops at the
+// page: nothing is sorted.
 func TestPagePlan(t *testing.T) {
 	t.Parallel()
 	s, end := setupPlan(t)
@@ -86,8 +87,8 @@ func TestPagePlan(t *testing.T) {
 		{"window+type", taskcenter.TaskFilter{CreatedAfter: month, CreatedBefore: end, Types: []string{"RestartInstance"}}},
 	} {
 		c.f.Tenant, c.f.Limit = "t0", 20
-		conds, args := taskConds(&c.f)
-		q, args := pageQuery(&c.f, conds, args)
+		totalSQL, totalArgs := totalQuery(&c.f)
+		q, args := listQuery(&c.f, totalSQL, totalArgs)
 		plan := explain(t, s, q, args...)
 		require.Contains(t, plan, "Index Scan Backward", "%s:\n%s", c.name, plan)
 		require.NotContains(t, plan, "Sort", "%s:\n%s", c.name, plan)
@@ -126,4 +127,11 @@ func TestWidenPlan(t *testing.T) {
 	require.NoError(t, s.Analyze(ctx))
 	plan := explain(t, s, widenSQL, []string{"t1", "t2"}, []string{"i1", "i2"})
 	require.Contains(t, plan, "task_queue_shared", plan)
+}
+
+// TestShiftParams renumbers every parameter, whatever its width, and
+// nothing else.
+func TestShiftParams(t *testing.T) {
+	require.Equal(t, "a = $4 AND b = ANY($15) AND c <> 'x'", shiftParams("a = $1 AND b = ANY($12) AND c <> 'x'", 3))
+	require.Equal(t, "a = $1", shiftParams("a = $1", 0))
 }

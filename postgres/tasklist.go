@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,36 +13,54 @@ import (
 
 // TaskList returns one page of the tasks that match f, newest first, and the
 // exact number of matching tasks regardless of BeforeID, Offset and Limit.
-// Both come from one snapshot.
+// Both come from one statement, so from one snapshot, in one round trip:
+// the total is computed once, and the page is read only when it is not 0
+// (a filter that matches nothing would otherwise walk its whole index). An
+// empty page leaves the total unknown, so it is then counted alone.
 func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskcenter.TaskPage, error) {
 	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
-	conds, args := taskConds(f)
-	err := s.readTx(ctx, func(tx pgx.Tx) error {
+	totalSQL, totalArgs := totalQuery(f)
+	var mode []any
+	if countable(f) {
+		// A generic plan, which a prepared statement gets after a few runs,
+		// cannot tell a big tenant from a small one or a day from a year,
+		// and sorts a whole window where a walk by id reads twenty rows: an
+		// unnamed statement is planned for its arguments. The few rows of
+		// an instance or a request id need no such care.
+		mode = []any{pgx.QueryExecModeExec}
+	}
+	if f.Limit > 0 {
+		q, args := listQuery(f, totalSQL, totalArgs)
+		rows, _ := s.pool.Query(ctx, q, slices.Concat(mode, args)...)
 		var err error
-		page.Total, err = taskTotal(ctx, tx, f)
-		if err != nil || f.Limit <= 0 || page.Total == 0 {
-			return err
-		}
-		q, pageArgs := pageQuery(f, conds, args)
-		if countable(f) {
-			// A generic plan, which a prepared statement gets after a few
-			// runs, cannot tell a big tenant from a small one or a day from
-			// a year, and sorts a whole window where a walk by id reads
-			// twenty rows: an unnamed statement is planned for its
-			// arguments. The few rows of an instance or a request id need
-			// no such care, nor the counts, whose plans do not vary.
-			pageArgs = append([]any{pgx.QueryExecModeExec}, pageArgs...)
-		}
-		rows, _ := tx.Query(ctx, q, pageArgs...)
 		page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
-			return scanTask(row)
+			var r taskRow
+			return r.scan(row, &page.Total)
 		})
-		return err
-	})
+		if err != nil {
+			return nil, storeErr("list tasks", err)
+		}
+		if len(page.Tasks) > 0 {
+			// The statement's order is its subquery's only in practice.
+			slices.SortFunc(page.Tasks, func(a, b *taskcenter.Task) int { return cmp.Compare(b.ID, a.ID) })
+			return page, nil
+		}
+	}
+	err := s.pool.QueryRow(ctx, totalSQL, slices.Concat(mode, totalArgs)...).Scan(&page.Total)
 	if err != nil {
 		return nil, storeErr("list tasks", err)
 	}
 	return page, nil
+}
+
+// listQuery is the statement of a page of f with the total of totalQuery
+// (totalSQL, totalArgs) in a last column of each row.
+func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (string, []any) {
+	conds, args := taskConds(f)
+	pageSQL, pageArgs := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
+	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + qualified("p", taskColumns) + `, (SELECT n FROM total)
+		FROM (` + shiftParams(pageSQL, len(totalArgs)) + `) AS p`
+	return q, slices.Concat(totalArgs, pageArgs)
 }
 
 // taskConds turns the filter, but for its paging fields, into conditions on

@@ -16,31 +16,45 @@ import (
 
 // scanTask reads a row of taskColumns.
 func scanTask(row pgx.Row) (*taskcenter.Task, error) {
-	var t taskcenter.Task
-	var status string
-	var created, started, ended, updated, runAfter, leaseExpires, claimed *time.Time
-	var ctxJSON, attach []byte
-	var timeoutMS int64
-	err := row.Scan(&t.ID, &t.Tenant, &t.Type, &status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
-		&t.AsyncRequestID, &created, &started, &ended, &updated, &ctxJSON, &attach,
-		&t.Attempts, &t.MaxAttempts, &runAfter, &timeoutMS, &t.LeaseOwner, &leaseExpires,
-		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed)
-	if err != nil {
+	var r taskRow
+	return r.scan(row)
+}
+
+// taskRow receives a row of taskColumns, and then any further columns.
+type taskRow struct {
+	t                                                        taskcenter.Task
+	status                                                   string
+	created, started, ended, updated, runAfter, leaseExpires *time.Time
+	claimed                                                  *time.Time
+	ctxJSON, attach                                          []byte
+	timeoutMS                                                int64
+}
+
+// scan reads the row into the task's columns and extra, and returns the
+// task.
+func (r *taskRow) scan(row pgx.Row, extra ...any) (*taskcenter.Task, error) {
+	t := &r.t
+	dest := []any{&t.ID, &t.Tenant, &t.Type, &r.status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
+		&t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated, &r.ctxJSON, &r.attach,
+		&t.Attempts, &t.MaxAttempts, &r.runAfter, &r.timeoutMS, &t.LeaseOwner, &r.leaseExpires,
+		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &r.claimed}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
-	t.Status = taskcenter.Status(status)
-	t.CreatedAt, t.StartedAt, t.EndedAt = timeOf(created), timeOf(started), timeOf(ended)
-	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = timeOf(updated), timeOf(runAfter), timeOf(leaseExpires)
-	t.ClaimedAt = timeOf(claimed)
-	t.Timeout = time.Duration(timeoutMS) * time.Millisecond
-	t.Context = json.RawMessage(ctxJSON)
+	t.Status = taskcenter.Status(r.status)
+	t.CreatedAt, t.StartedAt, t.EndedAt = timeOf(r.created), timeOf(r.started), timeOf(r.ended)
+	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = timeOf(r.updated), timeOf(r.runAfter), timeOf(r.leaseExpires)
+	t.ClaimedAt = timeOf(r.claimed)
+	t.Timeout = time.Duration(r.timeoutMS) * time.Millisecond
+	t.Context = json.RawMessage(r.ctxJSON)
 	if len(t.Context) == 0 {
 		t.Context = json.RawMessage(`{}`)
 	}
-	if t.AttachInfo, err = attachOf(attach); err != nil {
+	var err error
+	if t.AttachInfo, err = attachOf(r.attach); err != nil {
 		return nil, err
 	}
-	return &t, nil
+	return t, nil
 }
 
 // attachJSON is the stored form of a taskcenter.Attach.

@@ -34,13 +34,16 @@ func (w *writes) send(ctx context.Context, tx pgx.Tx) error {
 }
 
 // qualifiedTaskColumns are taskColumns of tasks t.
-var qualifiedTaskColumns = func() string {
-	cols := strings.Split(taskColumns, ",")
-	for i, c := range cols {
-		cols[i] = "t." + strings.TrimSpace(c)
+var qualifiedTaskColumns = qualified("t", taskColumns)
+
+// qualified is the comma-separated columns cols, each prefixed with alias.
+func qualified(alias, cols string) string {
+	names := strings.Split(cols, ",")
+	for i, c := range names {
+		names[i] = alias + "." + strings.TrimSpace(c)
 	}
-	return strings.Join(cols, ", ")
-}()
+	return strings.Join(names, ", ")
+}
 
 // saveTasks queues the update of the mutable fields of the tasks, which
 // stores them into *saved as stored, by id, when it runs. The identity, the
