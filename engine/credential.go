@@ -69,9 +69,19 @@ func validateCredential(p *tc.CreateCredentialParams) error {
 	return nil
 }
 
-// Credential returns a credential by id, for signature checks.
+// Credential returns a credential by id, for signature checks; see
+// credCache.
 func (s *Service) Credential(ctx context.Context, id string) (*tc.Credential, error) {
-	return s.store.CredentialGet(ctx, id)
+	key, now := "id:"+id, s.now()
+	if c, ok := s.creds.get(key, now); ok {
+		return c, nil
+	}
+	c, err := s.store.CredentialGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.creds.put(key, c, now)
+	return c, nil
 }
 
 // Authenticate returns the credential of the given bearer kind whose token
@@ -80,11 +90,23 @@ func (s *Service) Authenticate(ctx context.Context, kind tc.CredentialKind, toke
 	if token == "" {
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, "a token is required")
 	}
-	c, err := s.store.CredentialByToken(ctx, tc.HashToken(token))
-	if tc.ErrorCode(err) == tc.ENOTFOUND || (err == nil && c.Kind != kind) {
+	hash, now := tc.HashToken(token), s.now()
+	c, ok := s.creds.get("token:"+hash, now)
+	if !ok {
+		var err error
+		c, err = s.store.CredentialByToken(ctx, hash)
+		if tc.ErrorCode(err) == tc.ENOTFOUND {
+			return nil, tc.Errorf(tc.EUNAUTHORIZED, "the token is not valid")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.creds.put("token:"+hash, c, now)
+	}
+	if c.Kind != kind {
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, "the token is not valid")
 	}
-	return c, err
+	return c, nil
 }
 
 // BootstrapAdmin makes sure the store has an admin credential. When it has

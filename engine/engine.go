@@ -54,6 +54,7 @@ type Service struct {
 	changed *signal // wakes the Feed when this process has written task events
 	inserts *batcher[*tc.TaskInsertParams]
 	updates *batcher[*tc.TaskUpdateParams]
+	creds   credCache
 }
 
 var _ tc.Service = (*Service)(nil)
