@@ -47,7 +47,7 @@ func setupCounted(t *testing.T) (*Store, *statementCounter) {
 	cfg.ConnConfig.Tracer = counter
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, lists: pool}
 	t.Cleanup(func() { s.Close() })
 	require.NoError(t, s.Migrate(ctx))
 	return s, counter

@@ -135,3 +135,15 @@ func TestShiftParams(t *testing.T) {
 	require.Equal(t, "a = $4 AND b = ANY($15) AND c <> 'x'", shiftParams("a = $1 AND b = ANY($12) AND c <> 'x'", 3))
 	require.Equal(t, "a = $1", shiftParams("a = $1", 0))
 }
+
+// TestListsPlannedPerRun: the pool of the lists plans every run for its
+// arguments, while the other pool keeps PostgreSQL's default.
+func TestListsPlannedPerRun(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	var lists, writes string
+	require.NoError(t, s.lists.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&lists))
+	require.NoError(t, s.pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&writes))
+	require.Equal(t, "force_custom_plan", lists)
+	require.Equal(t, "auto", writes)
+}

@@ -13,25 +13,24 @@ import (
 
 // TaskList returns one page of the tasks that match f, newest first, and the
 // exact number of matching tasks regardless of BeforeID, Offset and Limit.
-// Both come from one statement, so from one snapshot, in one round trip:
-// the total is computed once, and the page is read only when it is not 0
-// (a filter that matches nothing would otherwise walk its whole index). An
-// empty page leaves the total unknown, so it is then counted alone.
+// Both come from one statement (a filter of a tenant on statuses, types and
+// time runs on the lists pool, see Store), so from one snapshot, in one
+// round trip: the total is computed once, and the page is read only when it
+// is not 0 (a filter that matches nothing would otherwise walk its whole
+// index). An empty page leaves the total unknown, so it is then counted
+// alone.
 func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskcenter.TaskPage, error) {
 	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
 	totalSQL, totalArgs := totalQuery(f)
-	var mode []any
+	// The few rows of an instance, a request id or an id need no plan of
+	// their own.
+	pool := s.pool
 	if countable(f) {
-		// A generic plan, which a prepared statement gets after a few runs,
-		// cannot tell a big tenant from a small one or a day from a year,
-		// and sorts a whole window where a walk by id reads twenty rows: an
-		// unnamed statement is planned for its arguments. The few rows of
-		// an instance or a request id need no such care.
-		mode = []any{pgx.QueryExecModeExec}
+		pool = s.lists
 	}
 	if f.Limit > 0 {
 		q, args := listQuery(f, totalSQL, totalArgs)
-		rows, _ := s.pool.Query(ctx, q, slices.Concat(mode, args)...)
+		rows, _ := pool.Query(ctx, q, args...)
 		var err error
 		page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
 			var r taskRow
@@ -46,7 +45,7 @@ func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskce
 			return page, nil
 		}
 	}
-	err := s.pool.QueryRow(ctx, totalSQL, slices.Concat(mode, totalArgs)...).Scan(&page.Total)
+	err := pool.QueryRow(ctx, totalSQL, totalArgs...).Scan(&page.Total)
 	if err != nil {
 		return nil, storeErr("list tasks", err)
 	}
