@@ -27,12 +27,12 @@ var _ taskcenter.Store = (*Store)(nil)
 type Store struct {
 	pool *pgxpool.Pool
 	// lists runs the lists that can be counted from the counters (see
-	// countable): a tenant's tasks by status, type and time. A generic plan, which a prepared statement gets
-	// after a few runs, cannot tell a big tenant from a small one or a day
-	// from a year, and sorts a whole window where a walk by id reads twenty
-	// rows; its connections plan every run for its arguments
-	// (plan_cache_mode force_custom_plan) and still parse each statement
-	// only once.
+	// countable): a tenant's tasks by status, type and time. A generic
+	// plan, which a prepared statement gets after a few runs, cannot tell a
+	// big tenant from a small one or a day from a year, and sorts a whole
+	// window where a walk by id reads twenty rows; the connections of lists
+	// plan every run for its arguments (plan_cache_mode force_custom_plan)
+	// and still parse each statement only once.
 	lists *pgxpool.Pool
 }
 
