@@ -113,8 +113,7 @@ func promotePlain(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time) (i
 		tenants[i] = t.Tenant
 	}
 	var w writes
-	var saved []*taskcenter.Task
-	if err := w.saveTasks(tasks, &saved); err != nil {
+	if err := w.saveTasks(tasks); err != nil {
 		return 0, err
 	}
 	w.insertEvents(tenants, events)

@@ -76,8 +76,7 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 		}
 	}
 	var w writes
-	var saved []*taskcenter.Task
-	if err := w.saveTasks(b.dirty, &saved); err != nil {
+	if err := w.saveTasks(b.dirty); err != nil {
 		return nil, err
 	}
 	w.insertEvents(b.eventTenants, b.events)
@@ -85,7 +84,7 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	if err := w.send(ctx, tx); err != nil {
 		return nil, err
 	}
-	for _, t := range saved {
+	for _, t := range b.dirty {
 		b.out[b.last[t.ID]].Task = t
 	}
 	if len(moved) == 0 {
@@ -93,7 +92,7 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	}
 	// The queues are still locked and as read but for this batch's changes,
 	// so they are planned from memory rather than read again.
-	promoted, err := plan(ctx, tx, requeued(entries, saved), b.now, nil)
+	promoted, err := plan(ctx, tx, requeued(entries, b.dirty), b.now, nil)
 	if err != nil {
 		return nil, err
 	}

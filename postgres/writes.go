@@ -1,13 +1,12 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/taskcenter/taskcenter"
 )
@@ -46,9 +45,10 @@ func qualified(alias, cols string) string {
 }
 
 // saveTasks queues the update of the mutable fields of the tasks, which
-// stores them into *saved as stored, by id, when it runs. The identity, the
-// instances, the request id, the creation time and Exclusive never change.
-func (w *writes) saveTasks(tasks []*taskcenter.Task, saved *[]*taskcenter.Task) error {
+// fails unless it finds every one. The identity, the instances, the request
+// id, the creation time and Exclusive never change. The tasks must be as
+// stored (asStored): the update returns only ids, not the rows it wrote.
+func (w *writes) saveTasks(tasks []*taskcenter.Task) error {
 	const q = `UPDATE tasks t SET status = v.status, progress = v.progress, code = v.code, message = v.message,
 			started_at = v.started_at, ended_at = v.ended_at, updated_at = v.updated_at,
 			context = v.context::json, attach_info = v.attach_info::jsonb,
@@ -62,8 +62,7 @@ func (w *writes) saveTasks(tasks []*taskcenter.Task, saved *[]*taskcenter.Task) 
 			AS v(id, status, progress, code, message, started_at, ended_at, updated_at, context, attach_info,
 				attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
 				cancel_requested, pause_requested, claimed_at)
-		WHERE t.id = v.id
-		RETURNING `
+		WHERE t.id = v.id`
 	n := len(tasks)
 	if n == 0 {
 		return nil
@@ -88,18 +87,12 @@ func (w *writes) saveTasks(tasks []*taskcenter.Task, saved *[]*taskcenter.Task) 
 		timeouts[i], owners[i], leaseExpires[i] = t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt)
 		cancelRequested[i], pauseRequested[i], claimedAt[i] = t.CancelRequested, t.PauseRequested, timeArg(t.ClaimedAt)
 	}
-	w.batch.Queue(q+qualifiedTaskColumns, ids, statuses, progress, codes, messages,
+	w.batch.Queue(q, ids, statuses, progress, codes, messages,
 		started, ended, updated, contexts, attach, attempts, maxAttempts, runAfter, timeouts, owners,
-		leaseExpires, cancelRequested, pauseRequested, claimedAt).Query(func(rows pgx.Rows) error {
-		stored, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
-		if err != nil {
-			return err
+		leaseExpires, cancelRequested, pauseRequested, claimedAt).Exec(func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != int64(n) {
+			return fmt.Errorf("update tasks: %d of %d saved", tag.RowsAffected(), n)
 		}
-		if len(stored) != n {
-			return fmt.Errorf("update tasks: %d of %d saved", len(stored), n)
-		}
-		slices.SortFunc(stored, func(a, b *taskcenter.Task) int { return cmp.Compare(a.ID, b.ID) })
-		*saved = stored
 		return nil
 	})
 	return nil
