@@ -126,6 +126,23 @@ func init() {
 		got, total = f.list(t, tc.TaskFilter{Limit: 2, BeforeID: f.ids["d"]})
 		require.Equal(t, []string{"c", "b"}, got)
 		require.Equal(t, 6, total, "the cursor does not change the total")
+		// An instance's few tasks (g, e, b, a), which a store may count from
+		// its page when the page holds them all.
+		for _, c := range []struct {
+			filter tc.TaskFilter
+			want   []string
+		}{
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 5}, []string{"g", "e", "b", "a"}},
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 4}, []string{"g", "e", "b", "a"}},
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 2}, []string{"g", "e"}},
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 2, Offset: 3}, []string{"a"}},
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 2, Offset: 10}, []string{}},
+			{tc.TaskFilter{InstanceID: "cdb-1", Limit: 10, BeforeID: f.ids["e"]}, []string{"b", "a"}},
+		} {
+			got, total = f.list(t, c.filter)
+			require.Equal(t, c.want, got, "%+v", c.filter)
+			require.Equal(t, 4, total, "%+v", c.filter)
+		}
 	})
 
 	register("TaskListCursorWalk", func(t *testing.T, open OpenFunc) {
