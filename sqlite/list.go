@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -13,13 +14,22 @@ import (
 // A filter of a tenant on statuses, types and time is counted first, from
 // the counters, and its page read only when the count is not 0: a filter
 // that matches nothing would walk its whole index. The few rows of an
-// instance, a request id or an id are read first instead: a first page that
-// is not full holds every match, and is then its own count.
+// instance, a request id or an id are read with their count in one
+// statement, outside a transaction (see pageWithTotal). A filter of every
+// tenant reads its page first: a first page that is not full holds every
+// match, and is then its own count.
 func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
+	if fewRows(f) && f.Limit > 0 {
+		page, err := s.pageWithTotal(ctx, f)
+		if err != nil || len(page.Tasks) > 0 {
+			return page, err
+		}
+		// An empty page carries no count: count, in a snapshot of its own.
+	}
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
 	err := s.read(ctx, func(tx *readTx) error {
 		var err error
-		if !countable(f) && f.Limit > 0 {
+		if !countable(f) && !fewRows(f) && f.Limit > 0 {
 			q, args := pageQuery(f)
 			if page.Tasks, err = listTasks(ctx, tx, q, args); err != nil {
 				return err
@@ -43,6 +53,72 @@ func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, e
 		return nil, err
 	}
 	return page, nil
+}
+
+// fewRows reports whether f names an instance, an async request id or a task
+// id: an index finds its few rows, and counting them costs little more than
+// reading them.
+func fewRows(f *tc.TaskFilter) bool {
+	return f.InstanceID != "" || f.AsyncRequestID != "" || f.ID != 0
+}
+
+// pageWithTotal reads the page of f with its count as a scalar subquery of
+// the same statement: one statement is one snapshot, so it needs no
+// transaction, whose BEGIN and COMMIT cost as much as the statement. An
+// empty page comes back without its count.
+func (s *Store) pageWithTotal(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
+	q, args := pageTotalQuery(f)
+	rows, err := s.reads.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("list tasks", err)
+	}
+	defer rows.Close()
+	page := &tc.TaskPage{Tasks: []*tc.Task{}}
+	for rows.Next() {
+		t, err := scanTask(totalFirst{rows, &page.Total})
+		if err != nil {
+			return nil, dbError("list tasks", err)
+		}
+		page.Tasks = append(page.Tasks, t)
+	}
+	return page, dbError("list tasks", rows.Err())
+}
+
+// pageTotalQuery is the query of the page of f whose first column is the
+// count of f, with its arguments. The tasks of an instance of a tenant come
+// from a join driven by the instance's rows of task_instances, newest first:
+// the page and the count walk them in place, where the IN (...) of taskWhere
+// would gather each one's ids into a temporary list first.
+func pageTotalQuery(f *tc.TaskFilter) (string, []any) {
+	from, cols, order, w := "tasks", taskColumns, "id", taskWhere(f)
+	if f.InstanceID != "" && f.Tenant != tc.AllTenants {
+		rest := *f
+		rest.Tenant, rest.InstanceID = tc.AllTenants, ""
+		w = &where{}
+		w.add("i.tenant = ? AND i.instance_id = ? AND t.tenant = ?", f.Tenant, f.InstanceID, f.Tenant)
+		r := taskWhere(&rest)
+		w.conds, w.args = append(w.conds, r.conds...), append(w.args, r.args...)
+		from = "task_instances AS i CROSS JOIN tasks AS t ON t.id = i.task_id"
+		cols, order = prefixed("t.", taskColumns), "i.task_id"
+	}
+	count := "(SELECT count(*) FROM " + from + w.String() + ")"
+	args := slices.Clone(w.args)
+	if f.BeforeID > 0 {
+		w.add(order+" < ?", f.BeforeID)
+	}
+	return "SELECT " + count + ", " + cols + " FROM " + from + w.String() +
+			" ORDER BY " + order + " DESC LIMIT ? OFFSET ?",
+		append(append(args, w.args...), f.Limit, max(f.Offset, 0))
+}
+
+// totalFirst scans a row whose first column is the page's total.
+type totalFirst struct {
+	sc    scanner
+	total *int
+}
+
+func (r totalFirst) Scan(dest ...any) error {
+	return r.sc.Scan(append([]any{r.total}, dest...)...)
 }
 
 // taskWhere translates a filter, without its cursor, into conditions.

@@ -50,6 +50,18 @@ func TestInstanceListPlan(t *testing.T) {
 	require.Contains(t, all, "task_instances", all)
 	require.Contains(t, all, "INTEGER PRIMARY KEY", all)
 	require.NotContains(t, all, "tasks_tenant_status_id", all)
+
+	// With its count in one statement: the count is a subquery run once,
+	// not once per row, and both walk the instance's rows of task_instances
+	// in order, with no temporary list of ids and no sort.
+	q, args := pageTotalQuery(&tc.TaskFilter{Tenant: "ta", InstanceID: "cdb-1", Limit: 20, BeforeID: 9})
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "SCALAR SUBQUERY", all)
+	require.Contains(t, all, "SEARCH i USING COVERING INDEX sqlite_autoindex_task_instances_1 (tenant=? AND instance_id=?", all)
+	require.NotContains(t, all, "CORRELATED", all)
+	require.NotContains(t, all, "LIST SUBQUERY", all)
+	require.NotContains(t, all, "tasks_tenant_status_id", all)
+	require.NotContains(t, all, "TEMP B-TREE", all)
 }
 
 // TestPagePlan: the page of every shape of filter walks a covering index in
