@@ -30,9 +30,17 @@ import (
 
 // Connection parameters of modernc.org/sqlite. The busy timeout only matters
 // when another process holds the file; within one Store the writer is alone.
+//
+// The writer checkpoints the WAL into the database every 8,000 pages (32 MiB)
+// instead of SQLite's 1,000: the engine rewrites the same pages (the ends of
+// the indexes, the events, the counters) in every batch, and a checkpoint
+// copies each page once however often it was written since the last one. The
+// checkpoint runs in the single writer's commit, so fewer, larger ones gave
+// the engine 5-8% (docs/BENCHMARKS.md).
 const (
 	commonParams = "_busy_timeout=5000"
-	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1"
+	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1" +
+		"&_pragma=wal_autocheckpoint(8000)"
 	readerParams = "_query_only=1"
 )
 

@@ -23,6 +23,7 @@ func TestConnectionSettings(t *testing.T) {
 	require.Equal(t, "1", pragma(s.writer, "synchronous"), "NORMAL")
 	require.Equal(t, "1", pragma(s.writer, "foreign_keys"))
 	require.Equal(t, "5000", pragma(s.writer, "busy_timeout"))
+	require.Equal(t, "8000", pragma(s.writer, "wal_autocheckpoint"))
 	require.Equal(t, "1", pragma(s.reader, "query_only"))
 	_, err = s.reader.Exec("CREATE TABLE t (x INTEGER)")
 	require.Error(t, err, "the reader pool cannot write")
