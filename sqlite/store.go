@@ -36,7 +36,7 @@ import (
 // the indexes, the events, the counters) in every batch, and a checkpoint
 // copies each page once however often it was written since the last one. The
 // checkpoint runs in the single writer's commit, so fewer, larger ones gave
-// the engine 5-8% (docs/BENCHMARKS.md).
+// the engine 5-12% (docs/BENCHMARKS.md).
 const (
 	commonParams = "_busy_timeout=5000"
 	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1" +
