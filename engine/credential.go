@@ -72,11 +72,17 @@ func validateCredential(p *tc.CreateCredentialParams) error {
 // Credential returns a credential by id, for signature checks; see
 // credCache.
 func (s *Service) Credential(ctx context.Context, id string) (*tc.Credential, error) {
-	key, now := "id:"+id, s.now()
+	return s.cachedCredential("id:"+id, func() (*tc.Credential, error) { return s.store.CredentialGet(ctx, id) })
+}
+
+// cachedCredential returns the credential kept under key, or reads it and
+// keeps it when it is found.
+func (s *Service) cachedCredential(key string, read func() (*tc.Credential, error)) (*tc.Credential, error) {
+	now := s.now()
 	if c, ok := s.creds.get(key, now); ok {
 		return c, nil
 	}
-	c, err := s.store.CredentialGet(ctx, id)
+	c, err := read()
 	if err != nil {
 		return nil, err
 	}
@@ -90,23 +96,12 @@ func (s *Service) Authenticate(ctx context.Context, kind tc.CredentialKind, toke
 	if token == "" {
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, "a token is required")
 	}
-	hash, now := tc.HashToken(token), s.now()
-	c, ok := s.creds.get("token:"+hash, now)
-	if !ok {
-		var err error
-		c, err = s.store.CredentialByToken(ctx, hash)
-		if tc.ErrorCode(err) == tc.ENOTFOUND {
-			return nil, tc.Errorf(tc.EUNAUTHORIZED, "the token is not valid")
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.creds.put("token:"+hash, c, now)
-	}
-	if c.Kind != kind {
+	hash := tc.HashToken(token)
+	c, err := s.cachedCredential("token:"+hash, func() (*tc.Credential, error) { return s.store.CredentialByToken(ctx, hash) })
+	if tc.ErrorCode(err) == tc.ENOTFOUND || (err == nil && c.Kind != kind) {
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, "the token is not valid")
 	}
-	return c, nil
+	return c, err
 }
 
 // BootstrapAdmin makes sure the store has an admin credential. When it has
