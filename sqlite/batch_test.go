@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -94,3 +95,55 @@ func TestBatchResultsAsStored(t *testing.T) {
 
 // fromMillisUTC is a time as the store keeps it.
 func fromMillisUTC(at time.Time) time.Time { return time.UnixMilli(at.UnixMilli()).UTC() }
+
+// TestBatchEventsInOrder: a batch's events are appended in chunks of
+// several rows and the rest one by one; each lands in its task's history
+// with its own values, and their seqs follow the order of the batch.
+func TestBatchEventsInOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "taskcenter.db"))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const n = 2*16 + 3 // two chunks of the writer and three single rows
+	ps := make([]*tc.TaskInsertParams, n)
+	for i := range ps {
+		ps[i] = &tc.TaskInsertParams{Actor: fmt.Sprintf("submitter-%d", i), Task: &tc.Task{
+			Tenant: "ta", Type: tc.TypeSQLOperation, Status: tc.StatusInitial, CreatedAt: at.Add(time.Duration(i) * time.Millisecond)}}
+	}
+	ins, err := s.TaskInsertMany(ctx, ps)
+	require.NoError(t, err)
+	ups := make([]*tc.TaskUpdateParams, n)
+	for i, r := range ins {
+		require.NoError(t, r.Err)
+		ups[n-1-i] = &tc.TaskUpdateParams{Tenant: "ta", ID: r.Task.ID, Actor: fmt.Sprintf("worker-%d", i), Now: at.Add(time.Minute),
+			Update: func(task *tc.Task) error {
+				task.Progress, task.Message = i, fmt.Sprintf("step %d", i)
+				return nil
+			}}
+	}
+	_, err = s.TaskUpdateMany(ctx, ups)
+	require.NoError(t, err)
+
+	submitted, updated := make([]int64, n), make([]int64, n)
+	for i, r := range ins {
+		events, err := s.TaskEvents(ctx, "ta", r.Task.ID)
+		require.NoError(t, err)
+		require.Len(t, events, 2, "task %d", i)
+		first, second := events[0], events[1]
+		require.Equal(t, r.Task.ID, first.TaskID)
+		require.Equal(t, tc.Status(""), first.From)
+		require.Equal(t, tc.StatusInitial, first.To)
+		require.Equal(t, fmt.Sprintf("submitter-%d", i), first.Actor)
+		require.True(t, first.At.Equal(at.Add(time.Duration(i)*time.Millisecond)), "task %d: %s", i, first.At)
+		require.Equal(t, r.Task.ID, second.TaskID)
+		require.Equal(t, tc.StatusInitial, second.From)
+		require.Equal(t, tc.StatusInitial, second.To)
+		require.Equal(t, i, second.Progress)
+		require.Equal(t, fmt.Sprintf("step %d", i), second.Message)
+		require.Equal(t, fmt.Sprintf("worker-%d", i), second.Actor)
+		submitted[i], updated[n-1-i] = first.Seq, second.Seq
+	}
+	require.IsIncreasing(t, submitted, "submissions in the order of the batch")
+	require.IsIncreasing(t, updated, "updates in the order of the batch")
+	require.Less(t, submitted[n-1], updated[0])
+}

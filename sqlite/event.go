@@ -3,17 +3,41 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 )
 
-// appendEventSQL appends one event.
-const appendEventSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+// The statements that append events: one, or eventChunk at once. A batch's
+// events go in chunks, the rest one by one: a statement per row is a fair
+// share of what an event costs, and SQLite's limit on bound values keeps a
+// statement of any length out.
+const eventChunk = 16
+
+var (
+	appendEventSQL  = appendEventsQuery(1)
+	appendEventsSQL = appendEventsQuery(eventChunk)
+)
+
+func appendEventsQuery(rows int) string {
+	values := strings.Repeat("("+placeholders(8)+"), ", rows)
+	return `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+	VALUES ` + strings.TrimSuffix(values, ", ")
+}
 
 // appendEvents adds entries to the histories of tasks, in order. Each row
 // is task_id, tenant, at, from_status, to_status, progress, message, actor.
 func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
+	for len(rows) >= eventChunk {
+		args := make([]any, 0, 8*eventChunk)
+		for _, row := range rows[:eventChunk] {
+			args = append(args, row...)
+		}
+		if _, err := tx.ExecContext(ctx, appendEventsSQL, args...); err != nil {
+			return dbError("append events", err)
+		}
+		rows = rows[eventChunk:]
+	}
 	if len(rows) == 0 {
 		return nil
 	}

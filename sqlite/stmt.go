@@ -10,7 +10,7 @@ import (
 // preparing is a fair share of what a small statement costs.
 var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
-	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, claimEventsSQL,
+	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, appendEventsSQL, claimEventsSQL,
 	queueTasksSQL, dequeueTasksSQL, queueOnSQL, promoteSQL, promoteEventsSQL,
 	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1], addCountSQL, addTotalSQL,
 }
