@@ -31,7 +31,8 @@ type Store struct {
 	// big tenant from a small one or a day from a year, and sorts a whole
 	// window where a walk by id reads twenty rows; the connections of lists
 	// plan every run for its arguments (plan_cache_mode force_custom_plan)
-	// and still parse each statement only once.
+	// and still parse each statement only once. The totals, whose plans do
+	// not vary, switch to the generic plan (countedList).
 	lists *pgxpool.Pool
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,32 +13,111 @@ import (
 )
 
 // TaskList returns one page of the tasks that match f, newest first, and the
-// exact number of matching tasks regardless of BeforeID, Offset and Limit.
-// Both come from one statement (a filter of a tenant on statuses, types and
-// time runs on the lists pool, see Store), so from one snapshot, in one
-// round trip: the total is computed once, and the page is read only when it
-// is not 0 (a filter that matches nothing would otherwise walk its whole
-// index). An empty page leaves the total unknown, so it is then counted
-// alone.
+// exact number of matching tasks regardless of BeforeID, Offset and Limit,
+// both from one snapshot and in one round trip (but for the empty page of a
+// scanned list, see scannedList).
 func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskcenter.TaskPage, error) {
+	var page *taskcenter.TaskPage
+	var err error
+	if countable(f) {
+		page, err = s.countedList(ctx, f)
+	} else {
+		page, err = s.scannedList(ctx, f)
+	}
+	if err != nil {
+		return nil, storeErr("list tasks", err)
+	}
+	return page, nil
+}
+
+// The statements around a counted list (see countedList).
+const (
+	beginListSQL   = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	genericPlanSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
+	customPlanSQL  = `SET LOCAL plan_cache_mode = force_custom_plan`
+	// listTotalSetting holds the total for the page's statement to read,
+	// until the end of the transaction.
+	listTotalSetting = `taskcenter.list_total`
+)
+
+// countedList lists a tenant's tasks by status, type and time (countable):
+// one pipeline of a read-only repeatable-read transaction that counts f from
+// the counters, then reads the page. The total's statements (sums of
+// counters, counts within an index) have one good plan whatever their
+// arguments, so the total runs on its plan prepared once; the page is
+// planned for its arguments (see Store.lists), and reads nothing when the
+// total, which it finds in a setting of the transaction, is 0: a filter that
+// matches nothing would otherwise walk its whole index.
+func (s *Store) countedList(ctx context.Context, f *taskcenter.TaskFilter) (*taskcenter.TaskPage, error) {
 	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
 	totalSQL, totalArgs := totalQuery(f)
-	// The few rows of an instance, a request id or an id need no plan of
-	// their own.
-	pool := s.pool
-	if countable(f) {
-		pool = s.lists
+	b := &pgx.Batch{}
+	b.Queue(beginListSQL)
+	b.Queue(genericPlanSQL)
+	b.Queue(`SELECT set_config('`+listTotalSetting+`', (`+totalSQL+`)::text, true)::bigint`, totalArgs...).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&page.Total) })
+	if f.Limit > 0 {
+		q, args := countedPageQuery(f)
+		b.Queue(customPlanSQL)
+		b.Queue(q, args...).Query(func(rows pgx.Rows) (err error) {
+			page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
+				return scanTask(row)
+			})
+			return err
+		})
 	}
+	b.Queue(`COMMIT`)
+	if err := s.lists.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// countedPageQuery is the statement of the page of a counted list: nothing
+// when the total in listTotalSetting is 0. The index of (tenant, status,
+// id) gives one status in id order, not several: a page of several statuses
+// merges one walk of that index per status, where a single walk in id order
+// would skip the other statuses' tasks row by row.
+func countedPageQuery(f *taskcenter.TaskFilter) (string, []any) {
+	guard := `current_setting('` + listTotalSetting + `')::bigint > 0`
+	statuses := slices.Compact(slices.Sorted(slices.Values(f.Statuses)))
+	if len(statuses) < 2 {
+		conds, args := taskConds(f)
+		return pageQuery(f, append(conds, guard), args)
+	}
+	var branches []string
+	var args []any
+	for _, status := range statuses {
+		one := *f
+		one.Statuses, one.Limit, one.Offset = []taskcenter.Status{status}, f.Limit+max(f.Offset, 0), 0
+		conds, oneArgs := taskConds(&one)
+		q, oneArgs := pageQuery(&one, append(conds, guard), oneArgs)
+		branches = append(branches, "("+shiftParams(q, len(args))+")")
+		args = append(args, oneArgs...)
+	}
+	args = append(args, f.Limit, max(f.Offset, 0))
+	q := fmt.Sprintf(`SELECT %s FROM (%s) AS p ORDER BY p.id DESC LIMIT $%d OFFSET $%d`,
+		qualified("p", taskColumns), strings.Join(branches, " UNION ALL "), len(args)-1, len(args))
+	return q, args
+}
+
+// scannedList lists the few tasks of an instance, a request id or an id,
+// and counts them, in one statement: the total is computed once, in a CTE,
+// and the page is read only when it is not 0. An empty page leaves the
+// total unknown, so it is then counted alone.
+func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*taskcenter.TaskPage, error) {
+	page := &taskcenter.TaskPage{Tasks: []*taskcenter.Task{}}
+	totalSQL, totalArgs := totalQuery(f)
 	if f.Limit > 0 {
 		q, args := listQuery(f, totalSQL, totalArgs)
-		rows, _ := pool.Query(ctx, q, args...)
+		rows, _ := s.pool.Query(ctx, q, args...)
 		var err error
 		page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
 			var r taskRow
 			return r.scan(row, &page.Total)
 		})
 		if err != nil {
-			return nil, storeErr("list tasks", err)
+			return nil, err
 		}
 		if len(page.Tasks) > 0 {
 			// The statement's order is its subquery's only in practice.
@@ -45,11 +125,7 @@ func (s *Store) TaskList(ctx context.Context, f *taskcenter.TaskFilter) (*taskce
 			return page, nil
 		}
 	}
-	err := pool.QueryRow(ctx, totalSQL, totalArgs...).Scan(&page.Total)
-	if err != nil {
-		return nil, storeErr("list tasks", err)
-	}
-	return page, nil
+	return page, s.pool.QueryRow(ctx, totalSQL, totalArgs...).Scan(&page.Total)
 }
 
 // listQuery is the statement of a page of f with the total of totalQuery

@@ -126,6 +126,25 @@ func init() {
 		got, total = f.list(t, tc.TaskFilter{Limit: 2, BeforeID: f.ids["d"]})
 		require.Equal(t, []string{"c", "b"}, got)
 		require.Equal(t, 6, total, "the cursor does not change the total")
+		// Several statuses (g, c running; b failed), named twice, paged and
+		// walked: a store may read each status apart and merge them.
+		several := []tc.Status{tc.StatusRunning, tc.StatusFailed, tc.StatusRunning}
+		for _, c := range []struct {
+			filter tc.TaskFilter
+			want   []string
+		}{
+			{tc.TaskFilter{Statuses: several, Limit: 10}, []string{"g", "c", "b"}},
+			{tc.TaskFilter{Statuses: several, Limit: 2}, []string{"g", "c"}},
+			{tc.TaskFilter{Statuses: several, Limit: 2, Offset: 1}, []string{"c", "b"}},
+			{tc.TaskFilter{Statuses: several, Limit: 1, Offset: 1}, []string{"c"}},
+			{tc.TaskFilter{Statuses: several, Limit: 2, Offset: 3}, []string{}},
+			{tc.TaskFilter{Statuses: several, Limit: 2, BeforeID: f.ids["g"]}, []string{"c", "b"}},
+			{tc.TaskFilter{Statuses: several, Limit: 1, Offset: 1, BeforeID: f.ids["g"]}, []string{"b"}},
+		} {
+			got, total = f.list(t, c.filter)
+			require.Equal(t, c.want, got, "%+v", c.filter)
+			require.Equal(t, 3, total, "%+v", c.filter)
+		}
 		// An instance's few tasks (g, e, b, a), which a store may count from
 		// its page when the page holds them all.
 		for _, c := range []struct {
