@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 func TestStoreErr(t *testing.T) {
@@ -41,4 +44,35 @@ func TestStoreErr(t *testing.T) {
 	err := errors.New("boom")
 	require.ErrorIs(t, storeErr("op", err), err)
 	require.EqualError(t, storeErr("op", err), "op: boom")
+}
+
+// TestFailedPipelinesLeaveNoTransaction: a list or a claim whose pipeline
+// fails after its BEGIN leaves no transaction open on the connection the
+// next one gets, here the pools' only one.
+func TestFailedPipelinesLeaveNoTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s, err := Open(ctx, url+sep+"pool_max_conns=1")
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	bad := "t\x00" // text that PostgreSQL refuses when the statement binds it
+	now := time.Now()
+	for range 2 {
+		_, err = s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: bad, Limit: 20})
+		require.Error(t, err)
+		page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "t0", Limit: 20})
+		require.NoError(t, err)
+		require.Equal(t, 0, page.Total)
+		_, err = s.TaskClaim(ctx, &taskcenter.TaskClaimParams{Tenant: bad, WorkerID: "w", Max: 10, Lease: time.Minute, Now: now})
+		require.Error(t, err)
+		_, err = s.TaskClaim(ctx, &taskcenter.TaskClaimParams{Tenant: taskcenter.AllTenants, WorkerID: "w", Max: 10,
+			Lease: time.Minute, Now: now})
+		require.NoError(t, err)
+	}
 }
