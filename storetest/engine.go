@@ -65,6 +65,20 @@ func init() {
 		require.Equal(t, tc.ActorEngine, events[1].Actor)
 	})
 
+	register("ExclusiveNotDueHoldsNothing", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "a")
+		later := f.task(t, "ta", tc.TypeReboot, []string{"a"}, func(task *tc.Task) {
+			task.Status, task.RunAfter, task.Exclusive = tc.StatusWaiting, f.now.Add(time.Hour), true
+		})
+		require.Equal(t, tc.StatusWaiting, later.Status)
+		first := f.exclusive(t, "ta", "a")
+		require.Equal(t, tc.StatusInitial, first.Status, "an older task whose time has not come keeps nothing")
+		second := f.exclusive(t, "ta", "a")
+		require.Equal(t, tc.StatusWaiting, second.Status, "behind the one that started")
+		require.Equal(t, tc.StatusWaiting, f.status(t, "ta", later.ID))
+	})
+
 	register("ExclusiveSubmissionOrder", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "a")
