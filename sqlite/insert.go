@@ -162,7 +162,8 @@ func storeTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 // they were queued already, after every stored task and in order: a new
 // task that may start at once becomes INITIAL before its insert, so it is
 // stored with one submission event, not a WAITING one and a promotion.
-// Stored tasks that the plan starts are promoted as usual.
+// Stored tasks that the plan starts are promoted as usual. When every new
+// task is blocked (allBlocked), there is nothing to plan.
 func planNew(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	var exclusive []*tc.Task
 	var now time.Time
@@ -174,6 +175,9 @@ func planNew(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	}
 	if len(exclusive) == 0 {
 		return nil
+	}
+	if blocked, err := allBlocked(ctx, tx, exclusive, now); err != nil || blocked {
+		return err
 	}
 	queue, err := loadQueue(ctx, tx, queueKeys(exclusive))
 	if err != nil {

@@ -23,6 +23,13 @@ const (
 		FROM json_each(?) AS j
 		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1
 		CROSS JOIN tasks AS t ON t.id = q.task_id`
+	// blockedSQL returns those of [tenant, instance] pairs that a queued
+	// task holds, or waits for with its time (?) come: a task queued after
+	// it cannot start there.
+	blockedSQL = `SELECT j.value->>0, j.value->>1 FROM json_each(?) AS j
+		WHERE EXISTS (SELECT 1 FROM task_queue AS q CROSS JOIN tasks AS t ON t.id = q.task_id
+			WHERE q.tenant = j.value->>0 AND q.instance_id = j.value->>1
+				AND (t.status IN ('INITIAL', 'RUNNING') OR (t.status = 'WAITING' AND t.run_after <= ?)))`
 	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
 		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
 		RETURNING id, tenant, type, created_at`
@@ -168,6 +175,45 @@ func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error
 		entries = append(entries, e)
 	}
 	return entries, dbError("load queue", rows.Err())
+}
+
+// allBlocked reports whether no plan would start any of the new tasks: each
+// one that waits with its time come has an instance that a queued task holds
+// or waits for with its time come. Adding younger tasks to the queues frees
+// nothing for older ones, so the plan can then be skipped: it reads every
+// task queued on the instances, where this reads, per instance, up to the
+// first task that blocks it.
+func allBlocked(ctx context.Context, tx *writeTx, tasks []*tc.Task, now time.Time) (bool, error) {
+	keys := queueKeys(tasks)
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.tenant, k.instance}
+	}
+	rows, err := tx.QueryContext(ctx, blockedSQL, jsonText(pairs), millis(now))
+	if err != nil {
+		return false, dbError("read blocked queues", err)
+	}
+	defer rows.Close()
+	blocked := map[queueKey]bool{}
+	for rows.Next() {
+		var k queueKey
+		if err := rows.Scan(&k.tenant, &k.instance); err != nil {
+			return false, dbError("read blocked queues", err)
+		}
+		blocked[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return false, dbError("read blocked queues", err)
+	}
+	for _, t := range tasks {
+		if t.Status != tc.StatusWaiting || t.RunAfter.After(now) {
+			continue
+		}
+		if !slices.ContainsFunc(t.InstanceIDs, func(id string) bool { return blocked[queueKey{t.Tenant, id}] }) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // promote makes WAITING tasks INITIAL, as Task.Transition does, with an

@@ -11,7 +11,7 @@ import (
 var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
 	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, appendEventsSQL, claimEventsSQL,
-	queueTasksSQL, dequeueTasksSQL, queueOnSQL, promoteSQL, promoteEventsSQL,
+	queueTasksSQL, dequeueTasksSQL, queueOnSQL, blockedSQL, promoteSQL, promoteEventsSQL,
 	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1], addCountSQL, addTotalSQL,
 }
 
