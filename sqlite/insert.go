@@ -251,25 +251,7 @@ func unknownInstances(ctx context.Context, tx *writeTx, ps []*tc.TaskInsertParam
 	for i, p := range ps {
 		tasks[i] = p.Task
 	}
-	keys := queueKeys(tasks)
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.tenant, k.instance}
-	}
-	rows, err := tx.QueryContext(ctx, unknownInstancesSQL, jsonText(pairs))
-	if err != nil {
-		return nil, dbError("check instances", err)
-	}
-	defer rows.Close()
-	unknown := map[queueKey]bool{}
-	for rows.Next() {
-		var k queueKey
-		if err := rows.Scan(&k.tenant, &k.instance); err != nil {
-			return nil, dbError("check instances", err)
-		}
-		unknown[k] = true
-	}
-	return unknown, dbError("check instances", rows.Err())
+	return selectKeys(ctx, tx, "check instances", unknownInstancesSQL, queueKeys(tasks))
 }
 
 // firstUnknown returns the first instance of t that its tenant does not

@@ -151,11 +151,7 @@ func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey) (map[int64]que
 }
 
 func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error) {
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.tenant, k.instance}
-	}
-	rows, err := tx.QueryContext(ctx, queueOnSQL, jsonText(pairs))
+	rows, err := tx.QueryContext(ctx, queueOnSQL, keysJSON(keys))
 	if err != nil {
 		return nil, dbError("load queue", err)
 	}
@@ -184,26 +180,9 @@ func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error
 // task queued on the instances, where this reads, per instance, up to the
 // first task that blocks it.
 func allBlocked(ctx context.Context, tx *writeTx, tasks []*tc.Task, now time.Time) (bool, error) {
-	keys := queueKeys(tasks)
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.tenant, k.instance}
-	}
-	rows, err := tx.QueryContext(ctx, blockedSQL, jsonText(pairs), millis(now))
+	blocked, err := selectKeys(ctx, tx, "read blocked queues", blockedSQL, queueKeys(tasks), millis(now))
 	if err != nil {
-		return false, dbError("read blocked queues", err)
-	}
-	defer rows.Close()
-	blocked := map[queueKey]bool{}
-	for rows.Next() {
-		var k queueKey
-		if err := rows.Scan(&k.tenant, &k.instance); err != nil {
-			return false, dbError("read blocked queues", err)
-		}
-		blocked[k] = true
-	}
-	if err := rows.Err(); err != nil {
-		return false, dbError("read blocked queues", err)
+		return false, err
 	}
 	for _, t := range tasks {
 		if t.Status != tc.StatusWaiting || t.RunAfter.After(now) {
@@ -214,6 +193,36 @@ func allBlocked(ctx context.Context, tx *writeTx, tasks []*tc.Task, now time.Tim
 		}
 	}
 	return true, nil
+}
+
+// keysJSON is keys as the JSON array of [tenant, instance] pairs that the
+// statements of this package read with json_each.
+func keysJSON(keys []queueKey) string {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.tenant, k.instance}
+	}
+	return jsonText(pairs)
+}
+
+// selectKeys runs query, which takes keysJSON(keys) and args and returns
+// [tenant, instance] rows, and returns the keys it returned; op names it in
+// errors.
+func selectKeys(ctx context.Context, tx *writeTx, op, query string, keys []queueKey, args ...any) (map[queueKey]bool, error) {
+	rows, err := tx.QueryContext(ctx, query, append([]any{keysJSON(keys)}, args...)...)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	defer rows.Close()
+	selected := map[queueKey]bool{}
+	for rows.Next() {
+		var k queueKey
+		if err := rows.Scan(&k.tenant, &k.instance); err != nil {
+			return nil, dbError(op, err)
+		}
+		selected[k] = true
+	}
+	return selected, dbError(op, rows.Err())
 }
 
 // promote makes WAITING tasks INITIAL, as Task.Transition does, with an
