@@ -40,10 +40,40 @@ type EngineResult struct {
 	Submitted, Completed int64
 	Elapsed              time.Duration // of the measured phase
 	PrefillElapsed       time.Duration // burn-down only
+	// CPU is this process's user and system time over the measured phase,
+	// 0 where the platform does not tell: the store's whole work on SQLite,
+	// the client's on PostgreSQL. Less noisy than the rate on a shared
+	// machine.
+	CPU time.Duration
 }
 
 // Rate returns completed tasks per second.
 func (r *EngineResult) Rate() float64 { return float64(r.Completed) / r.Elapsed.Seconds() }
+
+// CPUPerTask returns CPU per completed task, 0 if either is unknown.
+func (r *EngineResult) CPUPerTask() time.Duration {
+	if r.Completed == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Completed)
+}
+
+// cpuNote is the summary's note of CPU per task, empty if unknown.
+func (r *EngineResult) cpuNote() string {
+	if r.CPUPerTask() == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %.0f µs of this process's CPU per task", float64(r.CPUPerTask())/float64(time.Microsecond))
+}
+
+// cpuSince returns the CPU this process used since an earlier processCPU.
+func cpuSince(start time.Duration, ok bool) time.Duration {
+	now, nowOK := processCPU()
+	if !ok || !nowOK {
+		return 0
+	}
+	return now - start
+}
 
 // benchType is exclusive, so every task goes through the per-instance queues.
 const benchType = tc.TypeReboot

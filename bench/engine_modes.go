@@ -18,17 +18,19 @@ func (b *engineBench) continuous(ctx context.Context) (*EngineResult, error) {
 		return int(max(0, min(room, int64(most)))), false
 	})
 	start := time.Now()
+	cpu, cpuOK := processCPU()
 	stop := b.startWorkers(ctx)
 	b.progress(ctx, start)
 	elapsed := time.Since(start)
 	done := b.completed.Load()
+	res := &EngineResult{Completed: done, Elapsed: elapsed, CPU: cpuSince(cpu, cpuOK)}
 	stop()
 	if err := wait(); err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
-	res := &EngineResult{Submitted: b.submitted.Load(), Completed: done, Elapsed: elapsed}
-	fmt.Fprintf(b.cfg.Out, "overall: continuous %s: %d tasks completed, %d submitted, %.0f tasks/s\n",
-		elapsed.Round(time.Millisecond), res.Completed, res.Submitted, res.Rate())
+	res.Submitted = b.submitted.Load()
+	fmt.Fprintf(b.cfg.Out, "overall: continuous %s: %d tasks completed, %d submitted, %.0f tasks/s%s\n",
+		elapsed.Round(time.Millisecond), res.Completed, res.Submitted, res.Rate(), res.cpuNote())
 	return res, nil
 }
 
@@ -51,6 +53,7 @@ func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start = time.Now()
+	cpu, cpuOK := processCPU()
 	stop := b.startWorkers(runCtx)
 	go func() {
 		for runCtx.Err() == nil && b.completed.Load() < total {
@@ -60,13 +63,14 @@ func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
 	}()
 	b.progress(runCtx, start)
 	elapsed := time.Since(start)
+	res := &EngineResult{Submitted: total, Completed: b.completed.Load(), Elapsed: elapsed, PrefillElapsed: prefill,
+		CPU: cpuSince(cpu, cpuOK)}
 	stop()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &EngineResult{Submitted: total, Completed: b.completed.Load(), Elapsed: elapsed, PrefillElapsed: prefill}
-	fmt.Fprintf(b.cfg.Out, "overall: burn-down of %d tasks in %s, %.0f tasks/s\n",
-		res.Completed, elapsed.Round(time.Millisecond), res.Rate())
+	fmt.Fprintf(b.cfg.Out, "overall: burn-down of %d tasks in %s, %.0f tasks/s%s\n",
+		res.Completed, elapsed.Round(time.Millisecond), res.Rate(), res.cpuNote())
 	return res, nil
 }
 

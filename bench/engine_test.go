@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -31,6 +32,18 @@ func TestRunEngineContinuous(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, res.Rate(), out.String())
 	require.Contains(t, out.String(), "overall: continuous")
+	requireCPU(t, res, out.String())
+}
+
+// requireCPU: where the platform tells a process's CPU time, the summary
+// says how much of it each task took.
+func requireCPU(t *testing.T, res *bench.EngineResult, out string) {
+	t.Helper()
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		return
+	}
+	require.Positive(t, res.CPUPerTask(), out)
+	require.Contains(t, out, "of this process's CPU per task", out)
 }
 
 func TestRunEngineBurnDown(t *testing.T) {
@@ -40,4 +53,5 @@ func TestRunEngineBurnDown(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 100, res.Completed, out.String())
 	require.Contains(t, out.String(), "overall: burn-down of 100 tasks")
+	requireCPU(t, res, out.String())
 }
