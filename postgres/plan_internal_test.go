@@ -53,20 +53,25 @@ func setupPlan(t *testing.T) (*Store, time.Time) {
 // arguments, with a total of 1 in listTotalSetting.
 func explain(t *testing.T, s *Store, q string, args ...any) string {
 	t.Helper()
-	return explainAs(t, s, "1", "EXPLAIN", q, args...)
+	return explainAs(t, s, pageSettings("1"), "EXPLAIN", q, args...)
 }
 
-// explainAs returns the output of explain, an EXPLAIN command, of q planned
-// for its arguments with total in listTotalSetting.
-func explainAs(t *testing.T, s *Store, total, explain, q string, args ...any) string {
+// pageSettings are the statements before a counted list's page, with total
+// in listTotalSetting.
+func pageSettings(total string) []string {
+	return []string{fmt.Sprintf("SELECT set_config('%s', '%s', true)", listTotalSetting, total), customPlanSQL}
+}
+
+// explainAs returns the output of explain, an EXPLAIN command, of q after
+// the settings statements in the same transaction.
+func explainAs(t *testing.T, s *Store, settings []string, explain, q string, args ...any) string {
 	t.Helper()
 	var lines []string
 	err := s.readTx(context.Background(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(context.Background(), "SELECT set_config($1, $2, true)", listTotalSetting, total); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(context.Background(), customPlanSQL); err != nil {
-			return err
+		for _, setting := range settings {
+			if _, err := tx.Exec(context.Background(), setting); err != nil {
+				return err
+			}
 		}
 		rows, _ := tx.Query(context.Background(), explain+" "+q, args...)
 		var err error
@@ -116,10 +121,10 @@ func TestEmptyTotalReadsNoPage(t *testing.T) {
 	f := &taskcenter.TaskFilter{Tenant: "t0", Limit: 20, Types: []string{"RestartInstance"},
 		CreatedAfter: end.Add(-30 * 24 * time.Hour), CreatedBefore: end}
 	q, args := countedPageQuery(f)
-	read := explainAs(t, s, "5", "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", q, args...)
+	read := explainAs(t, s, pageSettings("5"), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", q, args...)
 	require.NotContains(t, read, "never executed", read)
 	require.Contains(t, read, "rows=20", read)
-	skipped := explainAs(t, s, "0", "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", q, args...)
+	skipped := explainAs(t, s, pageSettings("0"), "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", q, args...)
 	require.Contains(t, skipped, "One-Time Filter", skipped)
 	require.Contains(t, skipped, "never executed", skipped)
 }
@@ -206,18 +211,7 @@ func TestClaimPlan(t *testing.T) {
 	require.NoError(t, err)
 	q, args := claimQuery(&taskcenter.TaskClaimParams{Tenant: taskcenter.AllTenants, WorkerID: "w", Max: 100,
 		Lease: time.Minute, Now: now})
-	var lines []string
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, claimPlanSQL); err != nil {
-			return err
-		}
-		rows, _ := tx.Query(ctx, "EXPLAIN "+q, args...)
-		var err error
-		lines, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
-	})
-	require.NoError(t, err)
-	plan := strings.Join(lines, "\n")
+	plan := explainAs(t, s, []string{claimPlanSQL}, "EXPLAIN", q, args...)
 	require.Contains(t, plan, "Index Scan using tasks_ready", plan)
 	require.NotContains(t, plan, "Bitmap", plan)
 }
