@@ -68,6 +68,6 @@ func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 // bulk load, the first lists are then planned on real numbers and count
 // edges without visiting the table.
 func (s *Store) Analyze(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, task_counts, task_totals`)
+	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, task_counts, task_totals, task_status_counts`)
 	return storeErr("analyze", err)
 }

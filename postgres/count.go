@@ -22,8 +22,11 @@ func countable(f *taskcenter.TaskFilter) bool {
 
 // totalQuery is one statement whose one row and column is the exact number
 // of tasks that match f, cursor aside: a count of the few rows of an
-// instance, a request id or an id; else the counters' sums and the edge
-// days' counts, added and subtracted in one expression.
+// instance, a request id or an id; else the counters' sums and the edges'
+// counts, added and subtracted in one expression. A window without types
+// sums task_status_counts by day and, for its partial edge days, by hour;
+// a window of some types sums task_counts by day and counts its partial
+// edge days row by row.
 func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	if !countable(f) {
 		conds, args := taskConds(f)
@@ -43,15 +46,36 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 		args = append(args, qargs...)
 	}
 	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-	if split.FromDay < split.ToDay {
+	exact := split.Exact
+	if len(f.Types) == 0 {
+		if split.FromDay < split.ToDay {
+			q, qargs := periodsQuery(f, false, split.FromDay, split.ToDay)
+			add(q, qargs, 1)
+		}
+		var hours []window.Hours
+		hours, exact = split.Hourly()
+		for _, h := range hours {
+			q, qargs := periodsQuery(f, true, h.From, h.To)
+			add(q, qargs, h.Sign)
+		}
+	} else if split.FromDay < split.ToDay {
 		q, qargs := daysQuery(f, split)
 		add(q, qargs, 1)
 	}
-	for _, r := range split.Exact {
+	for _, r := range exact {
 		q, qargs := rangeQuery(f, r)
 		add(q, qargs, r.Sign)
 	}
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
+}
+
+// periodsQuery sums the tasks of f, which names no type, created in the
+// days, or hours when hourly, [from, to).
+func periodsQuery(f *taskcenter.TaskFilter, hourly bool, from, to int64) (string, []any) {
+	conds, args := kindConds(f)
+	args = append(args, hourly, from, to)
+	conds = append(conds, fmt.Sprintf("hourly = $%d AND period >= $%d AND period < $%d", len(args)-2, len(args)-1, len(args)))
+	return `SELECT coalesce(sum(n), 0)::bigint FROM task_status_counts` + where(conds), args
 }
 
 // shiftParams renumbers the parameters $1, $2, ... of q as $(1+by), ....
@@ -154,14 +178,20 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.S
 
 // TaskCountsCompact folds the deltas that the triggers appended to
 // task_counts into one row per (tenant, day, type, status) and into
-// task_totals, in one statement. Deltas that writers commit meanwhile are not in its snapshot
-// and stay for the next fold; two folds at once each take a delta at most
-// once, since its deletion locks it.
+// task_totals, and those of task_status_counts into one row per (tenant,
+// hourly, period, status), in one statement. Deltas that writers commit
+// meanwhile are not in its snapshot and stay for the next fold; two folds
+// at once each take a delta at most once, since its deletion locks it.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
 	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM task_counts WHERE delta RETURNING tenant, day, type, status, n),
 		days AS (INSERT INTO task_counts (tenant, day, type, status, n, delta)
 			SELECT tenant, day, type, status, sum(n), false FROM d GROUP BY tenant, day, type, status
-			ON CONFLICT (tenant, day, type, status) WHERE NOT delta DO UPDATE SET n = task_counts.n + excluded.n)
+			ON CONFLICT (tenant, day, type, status) WHERE NOT delta DO UPDATE SET n = task_counts.n + excluded.n),
+		sd AS (DELETE FROM task_status_counts WHERE delta RETURNING tenant, hourly, period, status, n),
+		periods AS (INSERT INTO task_status_counts (tenant, hourly, period, status, n, delta)
+			SELECT tenant, hourly, period, status, sum(n), false FROM sd GROUP BY tenant, hourly, period, status
+			ON CONFLICT (tenant, hourly, period, status) WHERE NOT delta
+			DO UPDATE SET n = task_status_counts.n + excluded.n)
 		INSERT INTO task_totals (tenant, type, status, n)
 		SELECT tenant, type, status, sum(n) FROM d GROUP BY tenant, type, status
 		ON CONFLICT (tenant, type, status) DO UPDATE SET n = task_totals.n + excluded.n`)

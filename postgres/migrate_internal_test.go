@@ -58,28 +58,34 @@ func TestMigrationMarksSharedQueueRows(t *testing.T) {
 	require.Equal(t, []string{"a:2:true", "b:2:true", "a:1:false"}, got)
 }
 
-// TestTaskDay: task_day is inlined into the statements that call it, and
-// agrees with the days that readers compute in Go.
+// TestTaskDay: task_day and task_hour are inlined into the statements that
+// call them, and agree with the days and hours that readers compute in Go.
 func TestTaskDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migratedStore(t)
-	rows, _ := s.pool.Query(ctx, `EXPLAIN VERBOSE SELECT task_day(created_at) FROM tasks`)
-	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
-	require.NotContains(t, strings.Join(plan, "\n"), "task_day(", "inlined")
-	for _, at := range []time.Time{
-		time.UnixMilli(0), time.UnixMilli(-1), time.UnixMilli(86_400_000 - 1), time.UnixMilli(86_400_000),
-		time.Date(1900, 2, 28, 23, 59, 59, 999e6, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.FixedZone("", 3600)),
-		time.Now().Truncate(time.Millisecond),
-	} {
-		var day int64
-		require.NoError(t, s.pool.QueryRow(ctx, `SELECT task_day($1)`, at).Scan(&day))
-		require.Equal(t, window.DayOf(at.UnixMilli()), day, at)
+	for _, fn := range []struct {
+		name string
+		inGo func(ms int64) int64
+	}{{"task_day", window.DayOf}, {"task_hour", window.HourOf}} {
+		rows, _ := s.pool.Query(ctx, `EXPLAIN VERBOSE SELECT `+fn.name+`(created_at) FROM tasks`)
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		require.NotContains(t, strings.Join(plan, "\n"), fn.name+"(", "inlined")
+		for _, at := range []time.Time{
+			time.UnixMilli(0), time.UnixMilli(-1), time.UnixMilli(86_400_000 - 1), time.UnixMilli(86_400_000),
+			time.UnixMilli(3_600_000 - 1), time.UnixMilli(3_600_000), time.UnixMilli(-3_600_001),
+			time.Date(1900, 2, 28, 23, 59, 59, 999e6, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.FixedZone("", 3600)),
+			time.Now().Truncate(time.Millisecond),
+		} {
+			var period int64
+			require.NoError(t, s.pool.QueryRow(ctx, `SELECT `+fn.name+`($1)`, at).Scan(&period))
+			require.Equal(t, fn.inGo(at.UnixMilli()), period, "%s(%s)", fn.name, at)
+		}
+		var none int64
+		require.NoError(t, s.pool.QueryRow(ctx, `SELECT `+fn.name+`(NULL)`).Scan(&none))
+		require.Equal(t, int64(math.MinInt32), none)
 	}
-	var none int64
-	require.NoError(t, s.pool.QueryRow(ctx, `SELECT task_day(NULL)`).Scan(&none))
-	require.Equal(t, int64(math.MinInt32), none)
 }
 
 // openStore opens a store on a schema of its own (pgtest), closed when the

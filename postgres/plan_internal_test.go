@@ -145,6 +145,14 @@ func TestCountPlan(t *testing.T) {
 	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
+
+	// Without types, days and hours come from task_status_counts.
+	f.Types = nil
+	for _, hourly := range []bool{false, true} {
+		q, args = periodsQuery(f, hourly, day-30, day)
+		plan = explain(t, s, q, args...)
+		require.Contains(t, plan, "task_status_counts_sum", plan)
+	}
 }
 
 // TestWidenPlan: finding the tasks on several instances queued on a set of

@@ -121,7 +121,7 @@ func (f *countsFixture) check(t *testing.T, step string) {
 }
 
 // randomFilter is a filter on statuses, types and a window whose sides fall
-// at random milliseconds, on day boundaries or outside the data.
+// at random milliseconds, on day or hour boundaries or outside the data.
 func (f *countsFixture) randomFilter(tenant string, i int) tc.TaskFilter {
 	filter := tc.TaskFilter{Tenant: tenant, Limit: f.rng.IntN(3) * 5}
 	if f.rng.IntN(2) == 0 {
@@ -135,11 +135,13 @@ func (f *countsFixture) randomFilter(tenant string, i int) tc.TaskFilter {
 		filter.Types = []string{f.types[f.rng.IntN(len(f.types))]}
 	}
 	at := func() time.Time {
-		switch f.rng.IntN(4) {
+		switch f.rng.IntN(5) {
 		case 0:
 			return f.start.AddDate(0, 0, f.rng.IntN(6)-1)
 		case 1:
 			return time.Time{}
+		case 2:
+			return f.start.Add(time.Duration(f.rng.IntN(100)) * time.Hour)
 		}
 		return f.start.Add(time.Duration(f.rng.Int64N(int64(100 * time.Hour)))).Truncate(time.Millisecond)
 	}

@@ -1,12 +1,16 @@
 // Package window splits a created-at window into whole UTC days, which the
 // stores total from their task_counts rows, and the few milliseconds at its
-// edges, which they count row by row.
+// edges, which they count row by row; a store with hourly counters splits
+// those edges again into whole hours and fewer milliseconds (Hourly).
 package window
 
 import "time"
 
-// Day is the length of a counter's day in milliseconds.
-const Day = int64(24 * time.Hour / time.Millisecond)
+// Day and Hour are the lengths of the counters' periods in milliseconds.
+const (
+	Day  = int64(24 * time.Hour / time.Millisecond)
+	Hour = int64(time.Hour / time.Millisecond)
+)
 
 // Range is a half-open interval [From, To) of unix milliseconds, counted
 // row by row, added or (Sign -1) subtracted.
@@ -31,11 +35,16 @@ const (
 
 // DayOf is the day number of a unix millisecond, floored: the day the stores
 // file a task's creation under.
-func DayOf(ms int64) int64 {
+func DayOf(ms int64) int64 { return periodOf(ms, Day) }
+
+// HourOf is the hour number of a unix millisecond, floored, as DayOf.
+func HourOf(ms int64) int64 { return periodOf(ms, Hour) }
+
+func periodOf(ms, unit int64) int64 {
 	if ms >= 0 {
-		return ms / Day
+		return ms / unit
 	}
-	return (ms+1)/Day - 1
+	return (ms+1)/unit - 1
 }
 
 // SplitWindow splits the window [after, before) given in unix milliseconds; an
@@ -44,16 +53,22 @@ func DayOf(ms int64) int64 {
 // from the counters and the part outside subtracted. Time is a stand-in for
 // rows there, so at worst half a day per edge is read row by row.
 func SplitWindow(after, before *int64) Split {
+	return split(after, before, Day)
+}
+
+// split is SplitWindow in periods of unit milliseconds: FromDay and ToDay
+// are then periods of that length.
+func split(after, before *int64, unit int64) Split {
 	s := Split{FromDay: MinDay + 1, ToDay: MaxDay}
 	if after != nil && before != nil && *after >= *before {
 		return Split{FromDay: 0, ToDay: 0} // empty
 	}
-	if after != nil && before != nil && DayOf(*after) == DayOf(*before-1) {
-		return sameDay(*after, *before)
+	if after != nil && before != nil && periodOf(*after, unit) == periodOf(*before-1, unit) {
+		return samePeriod(*after, *before, unit)
 	}
 	if after != nil {
-		d := DayOf(*after)
-		start, end := d*Day, (d+1)*Day
+		d := periodOf(*after, unit)
+		start, end := d*unit, (d+1)*unit
 		switch {
 		case *after == start:
 			s.FromDay = d
@@ -66,8 +81,8 @@ func SplitWindow(after, before *int64) Split {
 		}
 	}
 	if before != nil {
-		d := DayOf(*before)
-		start, end := d*Day, (d+1)*Day
+		d := periodOf(*before, unit)
+		start, end := d*unit, (d+1)*unit
 		switch {
 		case *before == start:
 			s.ToDay = d
@@ -82,11 +97,11 @@ func SplitWindow(after, before *int64) Split {
 	return s
 }
 
-// sameDay splits a window that lies within one day.
-func sameDay(after, before int64) Split {
-	d := DayOf(after)
-	start, end := d*Day, (d+1)*Day
-	if before-after <= Day/2 {
+// samePeriod splits a window that lies within one period of unit.
+func samePeriod(after, before, unit int64) Split {
+	d := periodOf(after, unit)
+	start, end := d*unit, (d+1)*unit
+	if before-after <= unit/2 {
 		return Split{FromDay: d, ToDay: d, Exact: []Range{{after, before, 1}}}
 	}
 	s := Split{FromDay: d, ToDay: d + 1}
@@ -97,4 +112,28 @@ func sameDay(after, before int64) Split {
 		s.Exact = append(s.Exact, Range{before, end, -1})
 	}
 	return s
+}
+
+// Hours is a range of whole hours [From, To) whose counters are added or
+// (Sign -1) subtracted.
+type Hours struct {
+	From, To int64
+	Sign     int
+}
+
+// Hourly splits the exact ranges of s, each within a day, again: into whole
+// hours, which hourly counters total, and what is left of their edges, at
+// worst half an hour per edge, counted row by row. The signs compose: the
+// hours and ranges of a subtracted range are subtracted.
+func (s Split) Hourly() (hours []Hours, exact []Range) {
+	for _, r := range s.Exact {
+		sub := split(&r.From, &r.To, Hour)
+		if sub.FromDay < sub.ToDay {
+			hours = append(hours, Hours{sub.FromDay, sub.ToDay, r.Sign})
+		}
+		for _, e := range sub.Exact {
+			exact = append(exact, Range{e.From, e.To, e.Sign * r.Sign})
+		}
+	}
+	return hours, exact
 }

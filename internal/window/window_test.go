@@ -16,9 +16,10 @@ func TestSplitWindow(t *testing.T) {
 	for i := range points {
 		points[i] = rng.Int64N(10*Day) - 3*Day
 	}
-	perDay := map[int64]int{}
+	perDay, perHour := map[int64]int{}, map[int64]int{}
 	for _, p := range points {
 		perDay[DayOf(p)]++
+		perHour[HourOf(p)]++
 	}
 	count := func(from, to int64) (n int) {
 		for _, p := range points {
@@ -28,7 +29,8 @@ func TestSplitWindow(t *testing.T) {
 		}
 		return n
 	}
-	edges := []int64{-3 * Day, -Day, -1, 0, 1, Day / 2, Day - 1, Day, 2*Day + 7, 3*Day - 5}
+	edges := []int64{-3 * Day, -Day, -1, 0, 1, Day / 2, Day - 1, Day, 2*Day + 7, 3*Day - 5,
+		-Hour, Hour, 5*Hour + 1, Day - Hour, 2*Day + 13*Hour - 1}
 	for range 3000 {
 		var after, before *int64
 		if rng.IntN(5) > 0 {
@@ -57,19 +59,47 @@ func TestSplitWindow(t *testing.T) {
 			want = count(from, to)
 		}
 		s := SplitWindow(after, before)
-		got := 0
+		days := 0
 		for d, n := range perDay {
 			if d >= s.FromDay && d < s.ToDay {
-				got += n
+				days += n
 			}
 		}
+		got := days
 		for _, r := range s.Exact {
 			require.Less(t, r.From, r.To)
 			require.LessOrEqual(t, r.To-r.From, Day/2+1)
 			got += r.Sign * count(r.From, r.To)
 		}
 		require.Equal(t, want, got, "after %v before %v split %+v", after, before, s)
+
+		// The same days, the edges from hourly counters and half hours at most.
+		hours, exact := s.Hourly()
+		got = days
+		for _, h := range hours {
+			require.Less(t, h.From, h.To)
+			require.LessOrEqual(t, h.To-h.From, int64(12), "half a day of hours at most")
+			for hour, n := range perHour {
+				if hour >= h.From && hour < h.To {
+					got += h.Sign * n
+				}
+			}
+		}
+		for _, r := range exact {
+			require.Less(t, r.From, r.To)
+			require.LessOrEqual(t, r.To-r.From, Hour/2+1)
+			got += r.Sign * count(r.From, r.To)
+		}
+		require.Equal(t, want, got, "hourly: after %v before %v split %+v", after, before, s)
 	}
+}
+
+func TestHourOf(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, int64(0), HourOf(Hour-1))
+	require.Equal(t, int64(24), HourOf(Day))
+	require.Equal(t, int64(-1), HourOf(-1))
+	require.Equal(t, int64(-2), HourOf(-Hour-1))
 }
 
 func TestDayOf(t *testing.T) {
