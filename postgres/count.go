@@ -37,34 +37,24 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	}
 	var terms []string
 	var args []any
-	add := func(q string, qargs []any, sign int) {
+	typed := len(f.Types) > 0
+	for _, p := range window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed) {
+		var q string
+		var qargs []any
+		switch {
+		case p.Rows:
+			q, qargs = rangeQuery(f, p.From, p.To)
+		case typed:
+			q, qargs = daysQuery(f, p.From, p.To)
+		default:
+			q, qargs = periodsQuery(f, p.Hourly, p.From, p.To)
+		}
 		op := " + "
-		if sign < 0 {
+		if p.Sign < 0 {
 			op = " - "
 		}
 		terms = append(terms, op+"("+shiftParams(q, len(args))+")")
 		args = append(args, qargs...)
-	}
-	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-	exact := split.Exact
-	if len(f.Types) == 0 {
-		if split.FromDay < split.ToDay {
-			q, qargs := periodsQuery(f, false, split.FromDay, split.ToDay)
-			add(q, qargs, 1)
-		}
-		var hours []window.Hours
-		hours, exact = split.Hourly()
-		for _, h := range hours {
-			q, qargs := periodsQuery(f, true, h.From, h.To)
-			add(q, qargs, h.Sign)
-		}
-	} else if split.FromDay < split.ToDay {
-		q, qargs := daysQuery(f, split)
-		add(q, qargs, 1)
-	}
-	for _, r := range exact {
-		q, qargs := rangeQuery(f, r)
-		add(q, qargs, r.Sign)
 	}
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
 }
@@ -100,19 +90,19 @@ func totalsQuery(f *taskcenter.TaskFilter) (string, []any) {
 		`)::bigint + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)::bigint`, args
 }
 
-// daysQuery sums the tasks of f created on the whole days of split.
-func daysQuery(f *taskcenter.TaskFilter, split window.Split) (string, []any) {
+// daysQuery sums the tasks of f created on the days [from, to).
+func daysQuery(f *taskcenter.TaskFilter, from, to int64) (string, []any) {
 	conds, args := kindConds(f)
-	args = append(args, split.FromDay, split.ToDay)
+	args = append(args, from, to)
 	conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
 	return `SELECT coalesce(sum(n), 0)::bigint FROM task_counts` + where(conds), args
 }
 
-// rangeQuery counts the tasks of f created in r, within the index of
-// (tenant, created_at) that includes status and type.
-func rangeQuery(f *taskcenter.TaskFilter, r window.Range) (string, []any) {
+// rangeQuery counts the tasks of f created in [from, to) milliseconds,
+// within the index of (tenant, created_at) that includes status and type.
+func rangeQuery(f *taskcenter.TaskFilter, from, to int64) (string, []any) {
 	conds, args := kindConds(f)
-	args = append(args, time.UnixMilli(r.From).UTC(), time.UnixMilli(r.To).UTC())
+	args = append(args, time.UnixMilli(from).UTC(), time.UnixMilli(to).UTC())
 	conds = append(conds, fmt.Sprintf("created_at >= $%d AND created_at < $%d", len(args)-1, len(args)))
 	return `SELECT count(*) FROM tasks` + where(conds), args
 }

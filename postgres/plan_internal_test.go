@@ -139,10 +139,10 @@ func TestCountPlan(t *testing.T) {
 	f := &taskcenter.TaskFilter{Tenant: "t0", Types: []string{taskcenter.TypeReboot, taskcenter.TypeRollback},
 		Statuses: []taskcenter.Status{taskcenter.StatusFailed}}
 	day := window.DayOf(time.Now().UnixMilli())
-	q, args := daysQuery(f, window.Split{FromDay: day - 30, ToDay: day})
+	q, args := daysQuery(f, day-30, day)
 	plan := explain(t, s, q, args...)
 	require.Contains(t, plan, "task_counts_sum", plan) // index only, or a bitmap of a few rows
-	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
+	q, args = rangeQuery(f, 1, 2)
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
 

@@ -119,13 +119,28 @@ func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
 		SELECT tenant, type, status, count(*) FROM tasks WHERE id > ? GROUP BY 1, 2, 3
 		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`, first)
-	return dbError("bulk load task counts", err)
+	if err != nil {
+		return dbError("bulk load task counts", err)
+	}
+	for hourly, period := range []string{dayOf("created_at"), hourOf("created_at")} {
+		_, err = tx.ExecContext(ctx, `INSERT INTO task_status_counts (tenant, hourly, period, status, n)
+			SELECT tenant, ?, `+period+`, status, count(*) FROM tasks WHERE id > ? GROUP BY 1, 2, 3, 4
+			ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = n + excluded.n`, hourly, first)
+		if err != nil {
+			return dbError("bulk load task counts", err)
+		}
+	}
+	return nil
 }
 
-// dayOf is the SQL of the UTC day of a unix millisecond column, floored, as
-// dayOfMillis computes it.
+// dayOf and hourOf are the SQL of the UTC day and hour of a unix millisecond
+// column, floored, as window.DayOf and window.HourOf compute them.
 func dayOf(col string) string {
 	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 86400000 ELSE (%[1]s + 1) / 86400000 - 1 END", col)
+}
+
+func hourOf(col string) string {
+	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 3600000 ELSE (%[1]s + 1) / 3600000 - 1 END", col)
 }
 
 func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) error {

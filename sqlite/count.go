@@ -27,30 +27,36 @@ func taskTotal(ctx context.Context, tx *readTx, f *tc.TaskFilter) (int, error) {
 		err := tx.QueryRowContext(ctx, q, args...).Scan(&total)
 		return total, dbError("count tasks", err)
 	}
-	split := window.SplitWindow(msOf(f.CreatedAfter), msOf(f.CreatedBefore))
-	if split.FromDay < split.ToDay {
-		q, args := daysQuery(f, split)
-		if err := tx.QueryRowContext(ctx, q, args...).Scan(&total); err != nil {
+	// A window without types sums task_status_counts by day and, for its
+	// partial edge days, by hour; a window of some types sums task_counts
+	// by day and counts its partial edge days row by row.
+	typed := len(f.Types) > 0
+	for _, p := range window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed) {
+		var q string
+		var args []any
+		switch {
+		case p.Rows:
+			q, args = rangeQuery(f, p.From, p.To)
+		case typed:
+			q, args = daysQuery(f, p.From, p.To)
+		default:
+			q, args = periodsQuery(f, p.Hourly, p.From, p.To)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 			return 0, dbError("count tasks", err)
 		}
-	}
-	for _, r := range split.Exact {
-		n, err := countRange(ctx, tx, f, r)
-		if err != nil {
-			return 0, err
-		}
-		total += r.Sign * n
+		total += p.Sign * n
 	}
 	return total, nil
 }
 
-// countRange counts the tasks of f created in r, within the covering index
-// of (tenant, created_at, status, type).
-func countRange(ctx context.Context, tx *readTx, f *tc.TaskFilter, r window.Range) (int, error) {
-	q, args := rangeQuery(f, r)
-	var n int
-	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
-	return n, dbError("count tasks", err)
+// periodsQuery sums the tasks of f, which names no type, created in the
+// days, or hours when hourly, [from, to).
+func periodsQuery(f *tc.TaskFilter, hourly bool, from, to int64) (string, []any) {
+	w := kindWhere(f)
+	w.add("hourly = ? AND period >= ? AND period < ?", hourly, from, to)
+	return "SELECT coalesce(sum(n), 0) FROM task_status_counts" + w.String(), w.args
 }
 
 // totalsQuery sums the tasks of f over every day: the folded totals and
@@ -62,16 +68,18 @@ func totalsQuery(f *tc.TaskFilter) (string, []any) {
 		append(w.args, w.args...)
 }
 
-// daysQuery sums the tasks of f created on the whole days of split.
-func daysQuery(f *tc.TaskFilter, split window.Split) (string, []any) {
+// daysQuery sums the tasks of f created on the days [from, to).
+func daysQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
 	w := kindWhere(f)
-	w.add("day >= ? AND day < ?", split.FromDay, split.ToDay)
+	w.add("day >= ? AND day < ?", from, to)
 	return "SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_sum" + w.String(), w.args
 }
 
-func rangeQuery(f *tc.TaskFilter, r window.Range) (string, []any) {
+// rangeQuery counts the tasks of f created in [from, to) milliseconds,
+// within the covering index of (tenant, created_at, status, type).
+func rangeQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
 	w := kindWhere(f)
-	w.add("created_at >= ? AND created_at < ?", r.From, r.To)
+	w.add("created_at >= ? AND created_at < ?", from, to)
 	return "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_status_type" + w.String(), w.args
 }
 

@@ -7,45 +7,44 @@ import (
 	"slices"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/window"
 )
 
 // Every insert of a task and every change of its status adds to the counts
-// behind exact totals (task_counts per UTC day, task_totals) in the writer's
-// transaction. The writes gather their changes in the transaction and add
-// them once per group before it commits: a batch is mostly one tenant, day
-// and type, so a batch of a hundred changes costs a few statements, where a
-// trigger ran two per row. Deletions are still counted by a trigger (004),
-// and a bulk load counts what it loaded in one statement.
+// behind exact totals (task_counts per UTC day, task_totals,
+// task_status_counts per UTC day and hour) in the writer's transaction. The
+// writes gather their changes in the transaction and add them once per
+// group before it commits: a batch is mostly one tenant, hour and type, so a
+// batch of a hundred changes costs a few statements, where a trigger ran two
+// per row. Deletions are still counted by a trigger (004, 006), and a bulk
+// load counts what it loaded in one statement per table.
 const (
 	addCountSQL = `INSERT INTO task_counts (tenant, day, type, status, n, delta) VALUES (?, ?, ?, ?, ?, 0)
 		ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`
 	addTotalSQL = `INSERT INTO task_totals (tenant, type, status, n) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`
+	addStatusCountSQL = `INSERT INTO task_status_counts (tenant, hourly, period, status, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = n + excluded.n`
 )
 
-// countKey is a group of task_counts.
+// countKey is a group of changes: the tenant, type, UTC hour of creation and
+// status of tasks. The groups of each table are coarser.
 type countKey struct {
 	tenant, typ string
-	day         int64
+	hour        int64
 	status      tc.Status
 }
 
-// dayOfMillis is the UTC day of a time in unix milliseconds, as the
-// migrations compute it in SQL.
-func dayOfMillis(ms int64) int64 {
-	if ms >= 0 {
-		return ms / 86400000
-	}
-	return (ms+1)/86400000 - 1
-}
+// day is the UTC day of the key's hour.
+func (k countKey) day() int64 { return window.DayOf(k.hour * window.Hour) }
 
 // count records n more (or fewer) tasks of t's tenant, type and creation
-// day in status.
+// hour in status.
 func (tx *writeTx) count(t *tc.Task, status tc.Status, n int) {
 	if tx.counts == nil {
 		tx.counts = map[countKey]int{}
 	}
-	tx.counts[countKey{t.Tenant, t.Type, dayOfMillis(millis(t.CreatedAt)), status}] += n
+	tx.counts[countKey{t.Tenant, t.Type, window.HourOf(millis(t.CreatedAt)), status}] += n
 }
 
 // moved records a task's change of status.
@@ -56,28 +55,50 @@ func (tx *writeTx) moved(t *tc.Task, from, to tc.Status) {
 	}
 }
 
-// flushCounts adds the gathered changes to task_counts and task_totals.
+// flushCounts adds the gathered changes to task_counts, task_totals and
+// task_status_counts, each group of each table once, in key order.
 func (tx *writeTx) flushCounts(ctx context.Context) error {
 	if len(tx.counts) == 0 {
 		return nil
 	}
-	keys := make([]countKey, 0, len(tx.counts))
-	totals := map[countKey]int{}
+	// The groups of each table, keyed by countKey with the fields that the
+	// table does not have zeroed, hour holding the day where a table has days.
+	days, totals, statusDays, statusHours := map[countKey]int{}, map[countKey]int{}, map[countKey]int{}, map[countKey]int{}
 	for k, n := range tx.counts {
 		if n != 0 {
-			keys = append(keys, k)
+			days[countKey{k.tenant, k.typ, k.day(), k.status}] += n
 			totals[countKey{k.tenant, k.typ, 0, k.status}] += n
+			statusDays[countKey{k.tenant, "", k.day(), k.status}] += n
+			statusHours[countKey{k.tenant, "", k.hour, k.status}] += n
 		}
 	}
-	slices.SortFunc(keys, compareKeys)
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, addCountSQL, k.tenant, k.day, k.typ, k.status, tx.counts[k]); err != nil {
-			return dbError("count tasks", err)
+	statusCount := func(hourly int) func(k countKey, n int) error {
+		return func(k countKey, n int) error {
+			_, err := tx.ExecContext(ctx, addStatusCountSQL, k.tenant, hourly, k.hour, k.status, n)
+			return err
 		}
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(totals), compareKeys) {
-		if _, err := tx.ExecContext(ctx, addTotalSQL, k.tenant, k.typ, k.status, totals[k]); err != nil {
-			return dbError("count tasks", err)
+	for _, table := range []struct {
+		groups map[countKey]int
+		add    func(k countKey, n int) error
+	}{
+		{days, func(k countKey, n int) error {
+			_, err := tx.ExecContext(ctx, addCountSQL, k.tenant, k.hour, k.typ, k.status, n)
+			return err
+		}},
+		{totals, func(k countKey, n int) error {
+			_, err := tx.ExecContext(ctx, addTotalSQL, k.tenant, k.typ, k.status, n)
+			return err
+		}},
+		{statusDays, statusCount(0)},
+		{statusHours, statusCount(1)},
+	} {
+		for _, k := range slices.SortedFunc(maps.Keys(table.groups), compareKeys) {
+			if n := table.groups[k]; n != 0 {
+				if err := table.add(k, n); err != nil {
+					return dbError("count tasks", err)
+				}
+			}
 		}
 	}
 	clear(tx.counts)
@@ -85,6 +106,6 @@ func (tx *writeTx) flushCounts(ctx context.Context) error {
 }
 
 func compareKeys(a, b countKey) int {
-	return cmp.Or(cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.day, b.day), cmp.Compare(a.typ, b.typ),
+	return cmp.Or(cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.hour, b.hour), cmp.Compare(a.typ, b.typ),
 		cmp.Compare(a.status, b.status))
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
-	"github.com/taskcenter/taskcenter/internal/window"
 )
 
 // setupPlan opens a new, migrated store whose plans the test reads.
@@ -97,8 +96,8 @@ func TestPagePlan(t *testing.T) {
 	}
 }
 
-// TestCountPlan: totals are summed from covering indexes of task_totals
-// and task_counts, and the edges of a window are counted in the covering
+// TestCountPlan: totals are summed from covering indexes of task_totals,
+// task_counts and task_status_counts, and the edges of a window are counted in the covering
 // index of (tenant, created_at): no row of any table is read.
 func TestCountPlan(t *testing.T) {
 	t.Parallel()
@@ -109,10 +108,15 @@ func TestCountPlan(t *testing.T) {
 	all := queryPlan(t, s, q, args...)
 	require.Contains(t, all, "SEARCH task_totals USING PRIMARY KEY (tenant=? AND type=? AND status=?)", all)
 	require.Contains(t, all, "USING COVERING INDEX task_counts_delta (tenant=? AND type=? AND status=?)", all)
-	q, args = daysQuery(f, window.Split{FromDay: 1, ToDay: 2})
+	q, args = daysQuery(f, 1, 2)
 	all = queryPlan(t, s, q, args...)
 	require.Contains(t, all, "USING COVERING INDEX task_counts_sum (tenant=? AND day>? AND day<?)", all)
-	q, args = rangeQuery(f, window.Range{From: 1, To: 2, Sign: 1})
+	q, args = rangeQuery(f, 1, 2)
 	all = queryPlan(t, s, q, args...)
 	require.Contains(t, all, "USING COVERING INDEX tasks_tenant_created_at_status_type (tenant=? AND created_at>? AND created_at<?)", all)
+	// Without types, days and hours are ranges of task_status_counts' key.
+	f.Types = nil
+	q, args = periodsQuery(f, true, 1, 2)
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "SEARCH task_status_counts USING PRIMARY KEY (tenant=? AND hourly=? AND period>? AND period<?)", all)
 }

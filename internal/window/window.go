@@ -137,3 +137,36 @@ func (s Split) Hourly() (hours []Hours, exact []Range) {
 	}
 	return hours, exact
 }
+
+// Part is one term of a window's total: the counters of the periods [From,
+// To), days or (Hourly) hours, or (Rows) the tasks created in [From, To)
+// milliseconds, counted row by row; added, or subtracted when Sign is -1.
+type Part struct {
+	Rows, Hourly bool
+	From, To     int64
+	Sign         int
+}
+
+// Parts splits the window [after, before) into the terms of its total: its
+// whole days, then, when hourly counters serve the filter, the whole hours
+// of its partial edge days, and the milliseconds left. An empty window has
+// none.
+func Parts(after, before *int64, hourly bool) []Part {
+	s := SplitWindow(after, before)
+	var parts []Part
+	if s.FromDay < s.ToDay {
+		parts = append(parts, Part{From: s.FromDay, To: s.ToDay, Sign: 1})
+	}
+	exact := s.Exact
+	if hourly {
+		var hours []Hours
+		hours, exact = s.Hourly()
+		for _, h := range hours {
+			parts = append(parts, Part{Hourly: true, From: h.From, To: h.To, Sign: h.Sign})
+		}
+	}
+	for _, r := range exact {
+		parts = append(parts, Part{Rows: true, From: r.From, To: r.To, Sign: r.Sign})
+	}
+	return parts
+}

@@ -91,6 +91,36 @@ func TestSplitWindow(t *testing.T) {
 			got += r.Sign * count(r.From, r.To)
 		}
 		require.Equal(t, want, got, "hourly: after %v before %v split %+v", after, before, s)
+
+		// Parts says the same, with or without hours.
+		for _, hourly := range []bool{false, true} {
+			got = 0
+			for _, p := range Parts(after, before, hourly) {
+				require.Less(t, p.From, p.To)
+				switch {
+				case p.Rows && hourly:
+					require.LessOrEqual(t, p.To-p.From, Hour/2+1)
+					got += p.Sign * count(p.From, p.To)
+				case p.Rows:
+					require.LessOrEqual(t, p.To-p.From, Day/2+1)
+					got += p.Sign * count(p.From, p.To)
+				case p.Hourly:
+					require.True(t, hourly)
+					for hour, n := range perHour {
+						if hour >= p.From && hour < p.To {
+							got += p.Sign * n
+						}
+					}
+				default:
+					for d, n := range perDay {
+						if d >= p.From && d < p.To {
+							got += p.Sign * n
+						}
+					}
+				}
+			}
+			require.Equal(t, want, got, "parts, hourly %v: after %v before %v", hourly, after, before)
+		}
 	}
 }
 
