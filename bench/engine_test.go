@@ -24,11 +24,13 @@ func setup(t *testing.T) *sqlite.Store {
 }
 
 // The benchmark runs and reports a positive rate; no threshold is checked.
+// It runs for 3 s: under CI's race detector beside other packages' tests,
+// a 1 s run once completed no task at all.
 func TestRunEngineContinuous(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: setup(t), Instances: 20,
-		Duration: time.Second, Report: 200 * time.Millisecond, Out: &out})
+		Duration: 3 * time.Second, Report: 500 * time.Millisecond, Out: &out})
 	require.NoError(t, err)
 	require.Positive(t, res.Rate(), out.String())
 	require.Contains(t, out.String(), "overall: continuous")
