@@ -10,6 +10,11 @@
 -- Like task_counts, rows are deltas appended by the count triggers in the
 -- transaction of every write, and TaskCountsCompact folds them.
 
+-- Writes to tasks wait until this migration commits (a replica still on the
+-- previous version may be writing): the counts filled below from the tasks
+-- and the triggers that keep them from then on see the same rows.
+LOCK TABLE tasks IN SHARE MODE;
+
 -- task_hour is the whole hours since 1970-01-01 UTC (floored) of a creation
 -- time, inlinable as task_day is (006).
 CREATE FUNCTION task_hour(t timestamptz) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
