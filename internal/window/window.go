@@ -114,30 +114,6 @@ func samePeriod(after, before, unit int64) Split {
 	return s
 }
 
-// Hours is a range of whole hours [From, To) whose counters are added or
-// (Sign -1) subtracted.
-type Hours struct {
-	From, To int64
-	Sign     int
-}
-
-// Hourly splits the exact ranges of s, each within a day, again: into whole
-// hours, which hourly counters total, and what is left of their edges, at
-// worst half an hour per edge, counted row by row. The signs compose: the
-// hours and ranges of a subtracted range are subtracted.
-func (s Split) Hourly() (hours []Hours, exact []Range) {
-	for _, r := range s.Exact {
-		sub := split(&r.From, &r.To, Hour)
-		if sub.FromDay < sub.ToDay {
-			hours = append(hours, Hours{sub.FromDay, sub.ToDay, r.Sign})
-		}
-		for _, e := range sub.Exact {
-			exact = append(exact, Range{e.From, e.To, e.Sign * r.Sign})
-		}
-	}
-	return hours, exact
-}
-
 // Part is one term of a window's total: the counters of the periods [From,
 // To), days or (Hourly) hours, or (Rows) the tasks created in [From, To)
 // milliseconds, counted row by row; added, or subtracted when Sign is -1.
@@ -147,25 +123,38 @@ type Part struct {
 	Sign         int
 }
 
+// Hourly splits the exact ranges of s, each within a day, again: into whole
+// hours, which hourly counters total, and what is left of their edges, at
+// worst half an hour per edge, counted row by row. The signs compose: the
+// hours and ranges of a subtracted range are subtracted.
+func (s Split) Hourly() []Part {
+	var parts []Part
+	for _, r := range s.Exact {
+		sub := split(&r.From, &r.To, Hour)
+		if sub.FromDay < sub.ToDay {
+			parts = append(parts, Part{Hourly: true, From: sub.FromDay, To: sub.ToDay, Sign: r.Sign})
+		}
+		for _, e := range sub.Exact {
+			parts = append(parts, Part{Rows: true, From: e.From, To: e.To, Sign: e.Sign * r.Sign})
+		}
+	}
+	return parts
+}
+
 // Parts splits the window [after, before) into the terms of its total: its
 // whole days, then, when hourly counters serve the filter, the whole hours
-// of its partial edge days, and the milliseconds left. An empty window has
-// none.
+// of its partial edge days (Hourly), and the milliseconds left. An empty
+// window has none.
 func Parts(after, before *int64, hourly bool) []Part {
 	s := SplitWindow(after, before)
 	var parts []Part
 	if s.FromDay < s.ToDay {
 		parts = append(parts, Part{From: s.FromDay, To: s.ToDay, Sign: 1})
 	}
-	exact := s.Exact
 	if hourly {
-		var hours []Hours
-		hours, exact = s.Hourly()
-		for _, h := range hours {
-			parts = append(parts, Part{Hourly: true, From: h.From, To: h.To, Sign: h.Sign})
-		}
+		return append(parts, s.Hourly()...)
 	}
-	for _, r := range exact {
+	for _, r := range s.Exact {
 		parts = append(parts, Part{Rows: true, From: r.From, To: r.To, Sign: r.Sign})
 	}
 	return parts
