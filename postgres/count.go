@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +27,7 @@ func countable(f *taskcenter.TaskFilter) bool {
 // edge days row by row.
 func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	if !countable(f) {
-		conds, args := taskConds(f)
+		conds, args := taskConds(nil, f)
 		return `SELECT count(*) FROM tasks t` + where(conds), args
 	}
 	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
@@ -40,59 +38,47 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	typed := len(f.Types) > 0
 	for _, p := range window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed) {
 		var q string
-		var qargs []any
 		switch {
 		case p.Rows:
-			q, qargs = rangeQuery(f, p.From, p.To)
+			q, args = rangeQuery(args, f, p.From, p.To)
 		case typed:
-			q, qargs = daysQuery(f, p.From, p.To)
+			q, args = daysQuery(args, f, p.From, p.To)
 		default:
-			q, qargs = periodsQuery(f, p.Hourly, p.From, p.To)
+			q, args = periodsQuery(args, f, p.Hourly, p.From, p.To)
 		}
 		op := " + "
 		if p.Sign < 0 {
 			op = " - "
 		}
-		terms = append(terms, op+"("+shiftParams(q, len(args))+")")
-		args = append(args, qargs...)
+		terms = append(terms, op+"("+q+")")
 	}
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
 }
 
+// The statements of the terms of a window's total take args, the arguments
+// of the terms before them, and return them with their own: their
+// parameters are numbered after those.
+
 // periodsQuery sums the tasks of f, which names no type, created in the
 // days, or hours when hourly, [from, to).
-func periodsQuery(f *taskcenter.TaskFilter, hourly bool, from, to int64) (string, []any) {
-	conds, args := kindConds(f)
+func periodsQuery(args []any, f *taskcenter.TaskFilter, hourly bool, from, to int64) (string, []any) {
+	conds, args := kindConds(args, f)
 	args = append(args, hourly, from, to)
 	conds = append(conds, fmt.Sprintf("hourly = $%d AND period >= $%d AND period < $%d", len(args)-2, len(args)-1, len(args)))
 	return `SELECT coalesce(sum(n), 0)::bigint FROM task_status_counts` + where(conds), args
 }
 
-// shiftParams renumbers the parameters $1, $2, ... of q as $(1+by), ....
-// The queries of this package hold no other dollar sign.
-func shiftParams(q string, by int) string {
-	if by == 0 {
-		return q
-	}
-	return paramRef.ReplaceAllStringFunc(q, func(ref string) string {
-		n, _ := strconv.Atoi(ref[1:])
-		return "$" + strconv.Itoa(n+by)
-	})
-}
-
-var paramRef = regexp.MustCompile(`\$[0-9]+`)
-
 // totalsQuery sums the tasks of f over every day: the folded totals and
 // the deltas not folded yet.
 func totalsQuery(f *taskcenter.TaskFilter) (string, []any) {
-	conds, args := kindConds(f)
+	conds, args := kindConds(nil, f)
 	return `SELECT (SELECT coalesce(sum(n), 0) FROM task_totals` + where(conds) +
 		`)::bigint + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)::bigint`, args
 }
 
 // daysQuery sums the tasks of f created on the days [from, to).
-func daysQuery(f *taskcenter.TaskFilter, from, to int64) (string, []any) {
-	conds, args := kindConds(f)
+func daysQuery(args []any, f *taskcenter.TaskFilter, from, to int64) (string, []any) {
+	conds, args := kindConds(args, f)
 	args = append(args, from, to)
 	conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
 	return `SELECT coalesce(sum(n), 0)::bigint FROM task_counts` + where(conds), args
@@ -100,17 +86,17 @@ func daysQuery(f *taskcenter.TaskFilter, from, to int64) (string, []any) {
 
 // rangeQuery counts the tasks of f created in [from, to) milliseconds,
 // within the index of (tenant, created_at) that includes status and type.
-func rangeQuery(f *taskcenter.TaskFilter, from, to int64) (string, []any) {
-	conds, args := kindConds(f)
+func rangeQuery(args []any, f *taskcenter.TaskFilter, from, to int64) (string, []any) {
+	conds, args := kindConds(args, f)
 	args = append(args, time.UnixMilli(from).UTC(), time.UnixMilli(to).UTC())
 	conds = append(conds, fmt.Sprintf("created_at >= $%d AND created_at < $%d", len(args)-1, len(args)))
 	return `SELECT count(*) FROM tasks` + where(conds), args
 }
 
 // kindConds is the tenant, statuses and types of f as conditions, which
-// tasks and task_counts share.
-func kindConds(f *taskcenter.TaskFilter) ([]string, []any) {
-	conds, args := tenantScope(nil, nil, "tenant", f.Tenant)
+// tasks and the counters share, with their arguments appended to args.
+func kindConds(args []any, f *taskcenter.TaskFilter) ([]string, []any) {
+	conds, args := tenantScope(nil, args, "tenant", f.Tenant)
 	if len(f.Types) > 0 {
 		conds, args = anyOf(conds, args, "type", f.Types)
 	}

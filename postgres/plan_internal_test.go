@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,17 +141,17 @@ func TestCountPlan(t *testing.T) {
 	f := &taskcenter.TaskFilter{Tenant: "t0", Types: []string{taskcenter.TypeReboot, taskcenter.TypeRollback},
 		Statuses: []taskcenter.Status{taskcenter.StatusFailed}}
 	day := window.DayOf(time.Now().UnixMilli())
-	q, args := daysQuery(f, day-30, day)
+	q, args := daysQuery(nil, f, day-30, day)
 	plan := explain(t, s, q, args...)
 	require.Contains(t, plan, "task_counts_sum", plan) // index only, or a bitmap of a few rows
-	q, args = rangeQuery(f, 1, 2)
+	q, args = rangeQuery(nil, f, 1, 2)
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
 
 	// Without types, days and hours come from task_status_counts.
 	f.Types = nil
 	for _, hourly := range []bool{false, true} {
-		q, args = periodsQuery(f, hourly, day-30, day)
+		q, args = periodsQuery(nil, f, hourly, day-30, day)
 		plan = explain(t, s, q, args...)
 		require.Contains(t, plan, "task_status_counts_sum", plan)
 	}
@@ -171,11 +173,43 @@ func TestWidenPlan(t *testing.T) {
 	require.Contains(t, plan, "task_queue_shared", plan)
 }
 
-// TestShiftParams renumbers every parameter, whatever its width, and
-// nothing else.
-func TestShiftParams(t *testing.T) {
-	require.Equal(t, "a = $4 AND b = ANY($15) AND c <> 'x'", shiftParams("a = $1 AND b = ANY($12) AND c <> 'x'", 3))
-	require.Equal(t, "a = $1", shiftParams("a = $1", 0))
+// TestParamsNumbered: the statements built of several parts (a window's
+// total, a page of several statuses, a scanned list with its total) use
+// each of their arguments, by the number of its place: $1 to $len(args).
+func TestParamsNumbered(t *testing.T) {
+	day := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	win := taskcenter.TaskFilter{Tenant: "t0", CreatedAfter: day.Add(3*time.Hour + 17*time.Minute),
+		CreatedBefore: day.Add(9*24*time.Hour + 20*time.Hour + 41*time.Minute), Limit: 20, Offset: 5, BeforeID: 900}
+	typed, statuses := win, win
+	typed.Types = []string{taskcenter.TypeReboot}
+	statuses.Statuses = []taskcenter.Status{taskcenter.StatusFailed, taskcenter.StatusKilled, taskcenter.StatusRunning}
+	instance := taskcenter.TaskFilter{Tenant: "t0", InstanceID: "cdb-1", Types: []string{"a", "b"}, Limit: 20}
+	ref := regexp.MustCompile(`\$([0-9]+)`)
+	check := func(name, q string, args []any) {
+		used := map[int]bool{}
+		for _, m := range ref.FindAllStringSubmatch(q, -1) {
+			n, err := strconv.Atoi(m[1])
+			require.NoError(t, err)
+			used[n] = true
+		}
+		require.Len(t, used, len(args), "%s: %s", name, q)
+		for n := 1; n <= len(args); n++ {
+			require.True(t, used[n], "%s: $%d unused in %s", name, n, q)
+		}
+	}
+	for name, f := range map[string]*taskcenter.TaskFilter{"window": &win, "typed": &typed, "statuses": &statuses} {
+		q, args := totalQuery(f)
+		require.Greater(t, strings.Count(q, "SELECT"), 3, "%s: several terms", name)
+		check(name+" total", q, args)
+		q, args = countedPageQuery(f)
+		check(name+" page", q, args)
+		for _, status := range f.Statuses {
+			require.Contains(t, args, string(status), "%s page: each branch keeps its own arguments", name)
+		}
+	}
+	totalSQL, totalArgs := totalQuery(&instance)
+	q, args := listQuery(&instance, totalSQL, totalArgs)
+	check("instance list", q, args)
 }
 
 // TestListsPlannedPerRun: the pool of the lists plans every run for its

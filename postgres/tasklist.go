@@ -82,7 +82,7 @@ func countedPageQuery(f *taskcenter.TaskFilter) (string, []any) {
 	guard := `current_setting('` + listTotalSetting + `')::bigint > 0`
 	statuses := slices.Compact(slices.Sorted(slices.Values(f.Statuses)))
 	if len(statuses) < 2 {
-		conds, args := taskConds(f)
+		conds, args := taskConds(nil, f)
 		return pageQuery(f, append(conds, guard), args)
 	}
 	var branches []string
@@ -90,10 +90,11 @@ func countedPageQuery(f *taskcenter.TaskFilter) (string, []any) {
 	for _, status := range statuses {
 		one := *f
 		one.Statuses, one.Limit, one.Offset = []taskcenter.Status{status}, f.Limit+max(f.Offset, 0), 0
-		conds, oneArgs := taskConds(&one)
-		q, oneArgs := pageQuery(&one, append(conds, guard), oneArgs)
-		branches = append(branches, "("+shiftParams(q, len(args))+")")
-		args = append(args, oneArgs...)
+		var conds []string
+		var q string
+		conds, args = taskConds(args, &one)
+		q, args = pageQuery(&one, append(conds, guard), args)
+		branches = append(branches, "("+q+")")
 	}
 	args = append(args, f.Limit, max(f.Offset, 0))
 	q := fmt.Sprintf(`SELECT %s FROM (%s) AS p ORDER BY p.id DESC LIMIT $%d OFFSET $%d`,
@@ -131,17 +132,17 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 // listQuery is the statement of a page of f with the total of totalQuery
 // (totalSQL, totalArgs) in a last column of each row.
 func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (string, []any) {
-	conds, args := taskConds(f)
-	pageSQL, pageArgs := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
+	conds, args := taskConds(totalArgs, f)
+	pageSQL, args := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
 	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + qualified("p", taskColumns) + `, (SELECT n FROM total)
-		FROM (` + shiftParams(pageSQL, len(totalArgs)) + `) AS p`
-	return q, slices.Concat(totalArgs, pageArgs)
+		FROM (` + pageSQL + `) AS p`
+	return q, args
 }
 
 // taskConds turns the filter, but for its paging fields, into conditions on
-// tasks t with positional arguments.
-func taskConds(f *taskcenter.TaskFilter) ([]string, []any) {
-	conds, args := tenantScope(nil, nil, "t.tenant", f.Tenant)
+// tasks t, their arguments appended to args and numbered after them.
+func taskConds(args []any, f *taskcenter.TaskFilter) ([]string, []any) {
+	conds, args := tenantScope(nil, args, "t.tenant", f.Tenant)
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		conds = append(conds, fmt.Sprintf(cond, len(args)))
