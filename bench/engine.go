@@ -22,7 +22,8 @@ import (
 // for Duration while submitters keep the queue fed.
 type EngineConfig struct {
 	Store       tc.Store
-	Tenant      string        // default "bench"
+	Tenant      string        // default "bench"; with Tenants > 1, the prefix of their names
+	Tenants     int           // the instances belong to this many tenants in turn; default 1
 	Instances   int           // exclusive tasks are spread over this many instances; default 1000
 	Concurrency int           // handlers of the worker running at once; default 64
 	Workers     int           // workers, each with Concurrency slots; default 1
@@ -81,6 +82,7 @@ const benchType = tc.TypeReboot
 // RunEngine runs the benchmark and prints progress lines and a summary to cfg.Out.
 func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 	cfg.Tenant = cmp.Or(cfg.Tenant, "bench")
+	cfg.Tenants = max(cfg.Tenants, 1)
 	cfg.Instances = cmp.Or(cfg.Instances, 1000)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 64)
 	cfg.Workers = cmp.Or(cfg.Workers, 1)
@@ -89,7 +91,7 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 	cfg.Duration = cmp.Or(cfg.Duration, 10*time.Second)
 	cfg.Report = cmp.Or(cfg.Report, 2*time.Second)
 	svc := engine.New(cfg.Store, engine.Config{PollInterval: 50 * time.Millisecond, BatchFlushers: cfg.Flushers})
-	instances, err := putInstances(ctx, svc, cfg.Tenant, cfg.Instances)
+	instances, err := putInstances(ctx, svc, cfg.Tenant, cfg.Tenants, cfg.Instances)
 	if err != nil {
 		return nil, err
 	}
@@ -103,22 +105,29 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 type engineBench struct {
 	cfg       EngineConfig
 	svc       *engine.Service
-	instances []string
+	instances []*tc.Instance
 	submitted atomic.Int64
 	completed atomic.Int64
 }
 
-func putInstances(ctx context.Context, svc *engine.Service, tenant string, n int) ([]string, error) {
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("bench-%06d", i)
-		_, err := svc.PutInstance(ctx, &tc.Instance{ID: ids[i], Tenant: tenant, Name: ids[i], Engine: "mysql",
+// putInstances stores n instances, the i-th of the tenant i modulo tenants:
+// prefix itself when there is one tenant, else prefix-NNN.
+func putInstances(ctx context.Context, svc *engine.Service, prefix string, tenants, n int) ([]*tc.Instance, error) {
+	out := make([]*tc.Instance, n)
+	for i := range out {
+		tenant := prefix
+		if tenants > 1 {
+			tenant = fmt.Sprintf("%s-%03d", prefix, i%tenants)
+		}
+		id := fmt.Sprintf("bench-%06d", i)
+		inst, err := svc.PutInstance(ctx, &tc.Instance{ID: id, Tenant: tenant, Name: id, Engine: "mysql",
 			Region: "bench", Status: tc.InstanceNormal})
 		if err != nil {
 			return nil, fmt.Errorf("put instance: %w", err)
 		}
+		out[i] = inst
 	}
-	return ids, nil
+	return out, nil
 }
 
 // submit stores n tasks on the next instances round robin: one at a time
@@ -126,9 +135,8 @@ func putInstances(ctx context.Context, svc *engine.Service, tenant string, n int
 func (b *engineBench) submit(ctx context.Context, n int) error {
 	ps := make([]*tc.SubmitTaskParams, n)
 	for i := range ps {
-		k := b.submitted.Add(1)
-		ps[i] = &tc.SubmitTaskParams{Tenant: b.cfg.Tenant, Type: benchType,
-			InstanceIDs: []string{b.instances[int(k)%len(b.instances)]}, Actor: "bench"}
+		inst := b.instances[int(b.submitted.Add(1))%len(b.instances)]
+		ps[i] = &tc.SubmitTaskParams{Tenant: inst.Tenant, Type: benchType, InstanceIDs: []string{inst.ID}, Actor: "bench"}
 	}
 	if b.cfg.SubmitBatch == 1 {
 		_, _, err := b.svc.SubmitTask(ctx, ps[0])

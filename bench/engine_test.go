@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/bench"
 	"github.com/taskcenter/taskcenter/sqlite"
 )
@@ -56,4 +57,21 @@ func TestRunEngineBurnDown(t *testing.T) {
 	require.EqualValues(t, 100, res.Completed, out.String())
 	require.Contains(t, out.String(), "overall: burn-down of 100 tasks")
 	requireCPU(t, res, out.String())
+}
+
+// TestRunEngineTenants: with several tenants, the instances and so the
+// tasks are spread over them, and every task is drained.
+func TestRunEngineTenants(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	var out bytes.Buffer
+	res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: s, Tenant: "bt", Tenants: 3, Instances: 9,
+		Tasks: 90, Out: &out})
+	require.NoError(t, err)
+	require.EqualValues(t, 90, res.Completed, out.String())
+	for _, tenant := range []string{"bt-000", "bt-001", "bt-002"} {
+		counts, err := s.TaskCounts(t.Context(), tenant)
+		require.NoError(t, err)
+		require.Equal(t, map[tc.Status]int{tc.StatusSucceed: 30}, counts, tenant)
+	}
 }

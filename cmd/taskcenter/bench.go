@@ -85,6 +85,7 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&cfg.SubmitBatch, "submit-batch", 0, "tasks per submission, 1 for one at a time (default 100)")
 	fs.IntVar(&cfg.Flushers, "flushers", 0, "batches of writes the engine writes at once (default 1)")
 	fs.IntVar(&cfg.Instances, "instances", 0, "instances the exclusive tasks are spread over (default 1000)")
+	fs.IntVar(&cfg.Tenants, "tenants", 0, "tenants the instances belong to, in turn (default 1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
