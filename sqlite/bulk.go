@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/window"
 )
 
 // BulkLoad stores many instances and tasks in one transaction, for
@@ -135,12 +136,13 @@ func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
 
 // dayOf and hourOf are the SQL of the UTC day and hour of a unix millisecond
 // column, floored, as window.DayOf and window.HourOf compute them.
-func dayOf(col string) string {
-	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 86400000 ELSE (%[1]s + 1) / 86400000 - 1 END", col)
-}
+func dayOf(col string) string { return periodOf(col, window.Day) }
 
-func hourOf(col string) string {
-	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / 3600000 ELSE (%[1]s + 1) / 3600000 - 1 END", col)
+func hourOf(col string) string { return periodOf(col, window.Hour) }
+
+// periodOf is the SQL of col divided by unit, floored.
+func periodOf(col string, unit int64) string {
+	return fmt.Sprintf("CASE WHEN %[1]s >= 0 THEN %[1]s / %[2]d ELSE (%[1]s + 1) / %[2]d - 1 END", col, unit)
 }
 
 func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) error {

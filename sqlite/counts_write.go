@@ -72,30 +72,19 @@ func (tx *writeTx) flushCounts(ctx context.Context) error {
 			statusHours[countKey{k.tenant, "", k.hour, k.status}] += n
 		}
 	}
-	statusCount := func(hourly int) func(k countKey, n int) error {
-		return func(k countKey, n int) error {
-			_, err := tx.ExecContext(ctx, addStatusCountSQL, k.tenant, hourly, k.hour, k.status, n)
-			return err
-		}
-	}
 	for _, table := range []struct {
+		query  string
 		groups map[countKey]int
-		add    func(k countKey, n int) error
+		args   func(k countKey, n int) []any
 	}{
-		{days, func(k countKey, n int) error {
-			_, err := tx.ExecContext(ctx, addCountSQL, k.tenant, k.hour, k.typ, k.status, n)
-			return err
-		}},
-		{totals, func(k countKey, n int) error {
-			_, err := tx.ExecContext(ctx, addTotalSQL, k.tenant, k.typ, k.status, n)
-			return err
-		}},
-		{statusDays, statusCount(0)},
-		{statusHours, statusCount(1)},
+		{addCountSQL, days, func(k countKey, n int) []any { return []any{k.tenant, k.hour, k.typ, k.status, n} }},
+		{addTotalSQL, totals, func(k countKey, n int) []any { return []any{k.tenant, k.typ, k.status, n} }},
+		{addStatusCountSQL, statusDays, func(k countKey, n int) []any { return []any{k.tenant, 0, k.hour, k.status, n} }},
+		{addStatusCountSQL, statusHours, func(k countKey, n int) []any { return []any{k.tenant, 1, k.hour, k.status, n} }},
 	} {
 		for _, k := range slices.SortedFunc(maps.Keys(table.groups), compareKeys) {
 			if n := table.groups[k]; n != 0 {
-				if err := table.add(k, n); err != nil {
+				if _, err := tx.ExecContext(ctx, table.query, table.args(k, n)...); err != nil {
 					return dbError("count tasks", err)
 				}
 			}
