@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ func countable(f *taskcenter.TaskFilter) bool {
 // counts, added and subtracted in one expression. A window without types
 // sums task_status_counts by day and, for its partial edge days, by hour;
 // a window of some types sums task_counts by day and counts its partial
-// edge days row by row.
+// edge days row by row. Both add the deltas of task_counts not folded yet
+// in the whole hours those counters cover.
 func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	if !countable(f) {
 		conds, args := taskConds(nil, f)
@@ -35,8 +37,19 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	}
 	var terms []string
 	var args []any
+	term := func(sign int, q string) {
+		op := " + "
+		if sign < 0 {
+			op, sign = " - ", -sign
+		}
+		if sign != 1 {
+			op += strconv.Itoa(sign) + " * "
+		}
+		terms = append(terms, op+"("+q+")")
+	}
 	typed := len(f.Types) > 0
-	for _, p := range window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed) {
+	parts := window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed)
+	for _, p := range parts {
 		var q string
 		switch {
 		case p.Rows:
@@ -46,11 +59,12 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 		default:
 			q, args = periodsQuery(args, f, p.Hourly, p.From, p.To)
 		}
-		op := " + "
-		if p.Sign < 0 {
-			op = " - "
-		}
-		terms = append(terms, op+"("+q+")")
+		term(p.Sign, q)
+	}
+	for _, h := range window.CounterHours(parts) {
+		var q string
+		q, args = deltasQuery(args, f, h.From, h.To)
+		term(h.Sign, q)
 	}
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
 }
@@ -59,8 +73,8 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 // of the terms before them, and return them with their own: their
 // parameters are numbered after those.
 
-// periodsQuery sums the tasks of f, which names no type, created in the
-// days, or hours when hourly, [from, to).
+// periodsQuery sums the folded counts of the tasks of f, which names no
+// type, created in the days, or hours when hourly, [from, to).
 func periodsQuery(args []any, f *taskcenter.TaskFilter, hourly bool, from, to int64) (string, []any) {
 	conds, args := kindConds(args, f)
 	args = append(args, hourly, from, to)
@@ -76,11 +90,21 @@ func totalsQuery(f *taskcenter.TaskFilter) (string, []any) {
 		`)::bigint + (SELECT coalesce(sum(n), 0) FROM task_counts` + where(append(conds, "delta")) + `)::bigint`, args
 }
 
-// daysQuery sums the tasks of f created on the days [from, to).
+// daysQuery sums the folded counts of the tasks of f created on the days
+// [from, to).
 func daysQuery(args []any, f *taskcenter.TaskFilter, from, to int64) (string, []any) {
 	conds, args := kindConds(args, f)
 	args = append(args, from, to)
-	conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)))
+	conds = append(conds, fmt.Sprintf("day >= $%d AND day < $%d", len(args)-1, len(args)), "NOT delta")
+	return `SELECT coalesce(sum(n), 0)::bigint FROM task_counts` + where(conds), args
+}
+
+// deltasQuery sums the deltas not folded yet of the tasks of f created in
+// the hours [from, to).
+func deltasQuery(args []any, f *taskcenter.TaskFilter, from, to int64) (string, []any) {
+	conds, args := kindConds(args, f)
+	args = append(args, from, to)
+	conds = append(conds, "delta", fmt.Sprintf("hour >= $%d AND hour < $%d", len(args)-1, len(args)))
 	return `SELECT coalesce(sum(n), 0)::bigint FROM task_counts` + where(conds), args
 }
 
@@ -153,23 +177,27 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.S
 }
 
 // TaskCountsCompact folds the deltas that the triggers appended to
-// task_counts into one row per (tenant, day, type, status) and into
-// task_totals, and those of task_status_counts into one row per (tenant,
-// hourly, period, status), in one statement. Deltas that writers commit
+// task_counts, one per (tenant, hour, type, status), in one statement: into
+// one row per (tenant, day, type, status), into task_totals, and into
+// task_status_counts by day and by hour. Deltas that writers commit
 // meanwhile are not in its snapshot and stay for the next fold; two folds
 // at once each take a delta at most once, since its deletion locks it.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM task_counts WHERE delta RETURNING tenant, day, type, status, n),
+	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM task_counts WHERE delta
+			RETURNING tenant, day, hour, type, status, n),
 		days AS (INSERT INTO task_counts (tenant, day, type, status, n, delta)
 			SELECT tenant, day, type, status, sum(n), false FROM d GROUP BY tenant, day, type, status
+			HAVING sum(n) <> 0
 			ON CONFLICT (tenant, day, type, status) WHERE NOT delta DO UPDATE SET n = task_counts.n + excluded.n),
-		sd AS (DELETE FROM task_status_counts WHERE delta RETURNING tenant, hourly, period, status, n),
-		periods AS (INSERT INTO task_status_counts (tenant, hourly, period, status, n, delta)
-			SELECT tenant, hourly, period, status, sum(n), false FROM sd GROUP BY tenant, hourly, period, status
-			ON CONFLICT (tenant, hourly, period, status) WHERE NOT delta
-			DO UPDATE SET n = task_status_counts.n + excluded.n)
+		periods AS (INSERT INTO task_status_counts (tenant, hourly, period, status, n)
+			SELECT d.tenant, p.hourly, p.period, d.status, sum(d.n)
+			FROM d CROSS JOIN LATERAL (VALUES (false, d.day), (true, d.hour)) AS p(hourly, period)
+			GROUP BY 1, 2, 3, 4
+			HAVING sum(d.n) <> 0
+			ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = task_status_counts.n + excluded.n)
 		INSERT INTO task_totals (tenant, type, status, n)
 		SELECT tenant, type, status, sum(n) FROM d GROUP BY tenant, type, status
+		HAVING sum(n) <> 0
 		ON CONFLICT (tenant, type, status) DO UPDATE SET n = task_totals.n + excluded.n`)
 	return storeErr("compact task counts", err)
 }

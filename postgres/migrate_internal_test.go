@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/internal/window"
 	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
@@ -104,4 +105,70 @@ func migratedStore(t *testing.T) *Store {
 	s := openStore(t)
 	require.NoError(t, s.Migrate(context.Background()))
 	return s
+}
+
+// TestMigrationHourlyDeltas: 008 folds the deltas that 007's triggers
+// appended to both count tables, and from then on the triggers' hourly
+// deltas and the fold give every total of a window exactly, before and
+// after folding.
+func TestMigrationHourlyDeltas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, 7)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	// 007's triggers append to task_counts and task_status_counts.
+	write := func(first int) {
+		_, err := s.pool.Exec(ctx, `
+			INSERT INTO tasks (tenant, type, status, instance_ids, created_at)
+			SELECT 't' || (n % 2), 'T' || (n % 3), (ARRAY['SUCCEED', 'FAILED', 'RUNNING', 'REMOVED'])[n % 4 + 1],
+				'{i}', $2::timestamptz + n * interval '37 minutes'
+			FROM generate_series($1::int, $1::int + 199) AS n`, first, start)
+		require.NoError(t, err)
+		_, err = s.pool.Exec(ctx, `UPDATE tasks SET status = 'KILLED' WHERE id % 7 = 0 AND status = 'RUNNING'`)
+		require.NoError(t, err)
+	}
+	write(0)
+	require.NoError(t, s.Migrate(ctx))
+	var left int
+	require.NoError(t, s.pool.QueryRow(ctx, `SELECT count(*) FROM task_counts WHERE delta`).Scan(&left))
+	require.Zero(t, left, "008 folds the deltas there were")
+	write(100) // 008's triggers: hourly deltas in task_counts alone
+
+	check := func() {
+		t.Helper()
+		counts, err := s.TaskCounts(ctx, "t1")
+		require.NoError(t, err)
+		rows, _ := s.pool.Query(ctx, `SELECT status, count(*) FROM tasks WHERE tenant = 't1' GROUP BY status`)
+		want, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+			Status string
+			N      int
+		}])
+		require.NoError(t, err)
+		require.Len(t, counts, len(want))
+		for _, w := range want {
+			require.Equal(t, w.N, counts[taskcenter.Status(w.Status)], w.Status)
+		}
+		for _, w := range []struct{ after, before time.Duration }{
+			{0, 200 * time.Hour}, {90 * time.Minute, 50*time.Hour + 7*time.Minute}, {26*time.Hour + 31*time.Minute, 27 * time.Hour},
+			{5 * time.Hour, 5*time.Hour + 40*time.Minute}, {47*time.Hour + 59*time.Minute, 96*time.Hour + time.Minute},
+		} {
+			for _, types := range [][]string{nil, {"T1", "T2"}} {
+				f := &taskcenter.TaskFilter{Tenant: "t1", Types: types,
+					CreatedAfter: start.Add(w.after), CreatedBefore: start.Add(w.before)}
+				q, args := totalQuery(f)
+				var got, want int
+				require.NoError(t, s.pool.QueryRow(ctx, q, args...).Scan(&got))
+				require.NoError(t, s.pool.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE tenant = 't1'
+					AND status <> 'REMOVED' AND ($1::text[] IS NULL OR type = ANY($1))
+					AND created_at >= $2 AND created_at < $3`, types, f.CreatedAfter, f.CreatedBefore).Scan(&want))
+				require.Equal(t, want, got, "%+v, types %v", w, types)
+			}
+		}
+	}
+	check()
+	require.NoError(t, s.TaskCountsCompact(ctx))
+	check()
+	write(300)
+	check()
 }

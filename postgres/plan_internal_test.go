@@ -131,10 +131,11 @@ func TestEmptyTotalReadsNoPage(t *testing.T) {
 	require.Contains(t, skipped, "never executed", skipped)
 }
 
-// TestCountPlan: the days of a window are summed through the index of
-// task_counts and its edges counted within the index of (tenant,
-// created_at), without visiting tasks. (task_totals holds a few
-// rows per tenant; how it is read matters little.)
+// TestCountPlan: the days of a window are summed within the index of
+// task_counts' folded rows, the deltas not folded yet within theirs, and its
+// edges counted within the index of (tenant, created_at), without visiting
+// tasks. (task_totals holds a few rows per tenant; how it is read matters
+// little.)
 func TestCountPlan(t *testing.T) {
 	t.Parallel()
 	s, _ := setupPlan(t)
@@ -143,7 +144,10 @@ func TestCountPlan(t *testing.T) {
 	day := window.DayOf(time.Now().UnixMilli())
 	q, args := daysQuery(nil, f, day-30, day)
 	plan := explain(t, s, q, args...)
-	require.Contains(t, plan, "task_counts_sum", plan) // index only, or a bitmap of a few rows
+	require.Contains(t, plan, "Index Only Scan using task_counts_folded", plan)
+	q, args = deltasQuery(nil, f, (day-30)*24, day*24)
+	plan = explain(t, s, q, args...)
+	require.Contains(t, plan, "Index Only Scan using task_counts_delta", plan)
 	q, args = rangeQuery(nil, f, 1, 2)
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
@@ -153,7 +157,7 @@ func TestCountPlan(t *testing.T) {
 	for _, hourly := range []bool{false, true} {
 		q, args = periodsQuery(nil, f, hourly, day-30, day)
 		plan = explain(t, s, q, args...)
-		require.Contains(t, plan, "task_status_counts_sum", plan)
+		require.Contains(t, plan, "Index Only Scan using task_status_counts_key", plan)
 	}
 }
 

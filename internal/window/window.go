@@ -4,7 +4,11 @@
 // those edges again into whole hours and fewer milliseconds (Hourly).
 package window
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // Day and Hour are the lengths of the counters' periods in milliseconds.
 const (
@@ -31,6 +35,13 @@ type Split struct {
 const (
 	MinDay = -1 << 31
 	MaxDay = 1<<31 - 1
+)
+
+// MinHour and MaxHour bound the hours as MinDay and MaxDay bound the days:
+// an open side of a window reaches every stored hour strictly between them.
+const (
+	MinHour = -1 << 31
+	MaxHour = 1<<31 - 1
 )
 
 // DayOf is the day number of a unix millisecond, floored: the day the stores
@@ -158,4 +169,51 @@ func Parts(after, before *int64, hourly bool) []Part {
 		parts = append(parts, Part{Rows: true, From: r.From, To: r.To, Sign: r.Sign})
 	}
 	return parts
+}
+
+// CounterHours restates the counter terms of parts, days and hours, as
+// disjoint ranges of whole hours with their net sign, in order: what a store
+// whose counters also hold changes filed by hour, not folded into days yet,
+// adds for them. The Rows terms are left out. An open side's days become
+// hours up to MinHour or MaxHour, exclusive.
+func CounterHours(parts []Part) []Part {
+	edges := map[int64]int{}
+	for _, p := range parts {
+		if p.Rows {
+			continue
+		}
+		from, to := p.From, p.To
+		if !p.Hourly {
+			from, to = hourOfDay(from), hourOfDay(to)
+		}
+		edges[from] += p.Sign
+		edges[to] -= p.Sign
+	}
+	var out []Part
+	sign := 0
+	keys := slices.Sorted(maps.Keys(edges))
+	for i, k := range keys {
+		sign += edges[k]
+		if sign == 0 || i == len(keys)-1 {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].To == k && out[n-1].Sign == sign {
+			out[n-1].To = keys[i+1]
+		} else {
+			out = append(out, Part{Hourly: true, From: k, To: keys[i+1], Sign: sign})
+		}
+	}
+	return out
+}
+
+// hourOfDay is the first hour of day d, an unbounded day bound
+// (SplitWindow's MinDay+1 or MaxDay) the matching unbounded hour bound.
+func hourOfDay(d int64) int64 {
+	switch {
+	case d <= MinDay+1:
+		return MinHour + 1
+	case d >= MaxDay:
+		return MaxHour
+	}
+	return d * 24
 }

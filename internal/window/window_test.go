@@ -102,6 +102,33 @@ func TestSplitWindow(t *testing.T) {
 				}
 			}
 			require.Equal(t, want, got, "parts, hourly %v: after %v before %v", hourly, after, before)
+
+			// The counter terms cover, net of their signs, one range of whole
+			// hours once: the same points as the terms themselves.
+			parts := Parts(after, before, hourly)
+			hours := CounterHours(parts)
+			require.LessOrEqual(t, len(hours), 1, "%+v", parts)
+			counters, restated := 0, 0
+			for _, p := range parts {
+				if !p.Rows {
+					got := 0
+					if p.Hourly {
+						got = count(p.From*Hour, p.To*Hour)
+					} else {
+						got = count(max(p.From, -1<<30)*Day, min(p.To, 1<<30)*Day)
+					}
+					counters += p.Sign * got
+				}
+			}
+			for _, h := range hours {
+				require.True(t, h.Hourly)
+				require.Equal(t, 1, h.Sign)
+				require.Less(t, h.From, h.To)
+				require.GreaterOrEqual(t, h.From, int64(MinHour+1))
+				require.LessOrEqual(t, h.To, int64(MaxHour))
+				restated += count(h.From*Hour, h.To*Hour)
+			}
+			require.Equal(t, counters, restated, "counter hours of %+v: %+v", parts, hours)
 		}
 	}
 }
@@ -122,4 +149,22 @@ func TestDayOf(t *testing.T) {
 	require.Equal(t, int64(-1), DayOf(-1))
 	require.Equal(t, int64(-1), DayOf(-Day))
 	require.Equal(t, int64(-2), DayOf(-Day-1))
+}
+
+// TestCounterHours: overlapping and subtracted terms net out, open days
+// reach the unbounded hours, and rows are left out.
+func TestCounterHours(t *testing.T) {
+	t.Parallel()
+	require.Empty(t, CounterHours(nil))
+	require.Empty(t, CounterHours([]Part{{Rows: true, From: 0, To: Hour, Sign: 1}}))
+	require.Equal(t, []Part{{Hourly: true, From: 24 + 5, To: 72 + 2, Sign: 1}}, CounterHours([]Part{
+		{From: 1, To: 3, Sign: 1},
+		{Hourly: true, From: 24, To: 24 + 5, Sign: -1},
+		{Rows: true, From: 24*Hour + 5*Hour, To: 24*Hour + 5*Hour + 7, Sign: -1},
+		{Hourly: true, From: 72, To: 72 + 2, Sign: 1},
+	}))
+	require.Equal(t, []Part{{Hourly: true, From: MinHour + 1, To: MaxHour, Sign: 1}},
+		CounterHours([]Part{{From: MinDay + 1, To: MaxDay, Sign: 1}}))
+	require.Equal(t, []Part{{Hourly: true, From: 0, To: 10, Sign: 1}, {Hourly: true, From: 10, To: 12, Sign: 2}},
+		CounterHours([]Part{{Hourly: true, From: 0, To: 12, Sign: 1}, {Hourly: true, From: 10, To: 12, Sign: 1}}))
 }
