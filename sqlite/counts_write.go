@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/internal/window"
@@ -14,17 +15,39 @@ import (
 // behind exact totals (task_counts per UTC day, task_totals,
 // task_status_counts per UTC day and hour) in the writer's transaction. The
 // writes gather their changes in the transaction and add them once per
-// group before it commits: a batch is mostly one tenant, hour and type, so a
-// batch of a hundred changes costs a few statements, where a trigger ran two
-// per row. Deletions are still counted by a trigger (004, 006), and a bulk
+// group before it commits, sixteen groups to a statement: a batch of a
+// hundred changes of one tenant costs a few statements, where a trigger ran
+// two per row, and one spread over a hundred tenants a few dozen. Deletions are still counted by a trigger (004, 006), and a bulk
 // load counts what it loaded in one statement per table.
-const (
-	addCountSQL = `INSERT INTO task_counts (tenant, day, type, status, n, delta) VALUES (?, ?, ?, ?, ?, 0)
-		ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`
-	addTotalSQL = `INSERT INTO task_totals (tenant, type, status, n) VALUES (?, ?, ?, ?)
-		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`
-	addStatusCountSQL = `INSERT INTO task_status_counts (tenant, hourly, period, status, n) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = n + excluded.n`
+// countTable is a table of counts and its statements that add groups of
+// changes: rows of its columns, the last one n, inserted or added to the
+// row of the same key. A statement adds one group (one), or countChunk at
+// once (chunk): a statement per group was most of what counting cost with
+// many tenants in a batch.
+type countTable struct {
+	one, chunk string
+}
+
+const countChunk = 16
+
+func newCountTable(insert, conflict string, cols int) countTable {
+	query := func(rows int) string {
+		values := strings.Repeat("("+placeholders(cols)+"), ", rows)
+		return "INSERT INTO " + insert + " VALUES " + strings.TrimSuffix(values, ", ") +
+			" ON CONFLICT " + conflict + " DO UPDATE SET n = n + excluded.n"
+	}
+	return countTable{query(1), query(countChunk)}
+}
+
+var (
+	countsByDay = newCountTable("task_counts (tenant, day, type, status, n, delta)",
+		"(tenant, day, type, status) WHERE delta = 0", 6)
+	countTotals    = newCountTable("task_totals (tenant, type, status, n)", "(tenant, type, status)", 4)
+	countsByPeriod = newCountTable("task_status_counts (tenant, hourly, period, status, n)",
+		"(tenant, hourly, period, status)", 5)
+	// countQueries are the statements that the writer prepares.
+	countQueries = []string{countsByDay.one, countsByDay.chunk, countTotals.one, countTotals.chunk,
+		countsByPeriod.one, countsByPeriod.chunk}
 )
 
 // countKey is a group of changes: the tenant, type, UTC hour of creation and
@@ -73,21 +96,34 @@ func (tx *writeTx) flushCounts(ctx context.Context) error {
 		}
 	}
 	for _, table := range []struct {
-		query  string
+		countTable
 		groups map[countKey]int
 		args   func(k countKey, n int) []any
 	}{
-		{addCountSQL, days, func(k countKey, n int) []any { return []any{k.tenant, k.hour, k.typ, k.status, n} }},
-		{addTotalSQL, totals, func(k countKey, n int) []any { return []any{k.tenant, k.typ, k.status, n} }},
-		{addStatusCountSQL, statusDays, func(k countKey, n int) []any { return []any{k.tenant, 0, k.hour, k.status, n} }},
-		{addStatusCountSQL, statusHours, func(k countKey, n int) []any { return []any{k.tenant, 1, k.hour, k.status, n} }},
+		{countsByDay, days, func(k countKey, n int) []any { return []any{k.tenant, k.hour, k.typ, k.status, n, 0} }},
+		{countTotals, totals, func(k countKey, n int) []any { return []any{k.tenant, k.typ, k.status, n} }},
+		{countsByPeriod, statusDays, func(k countKey, n int) []any { return []any{k.tenant, 0, k.hour, k.status, n} }},
+		{countsByPeriod, statusHours, func(k countKey, n int) []any { return []any{k.tenant, 1, k.hour, k.status, n} }},
 	} {
+		var rows [][]any
 		for _, k := range slices.SortedFunc(maps.Keys(table.groups), compareKeys) {
 			if n := table.groups[k]; n != 0 {
-				if _, err := tx.ExecContext(ctx, table.query, table.args(k, n)...); err != nil {
-					return dbError("count tasks", err)
-				}
+				rows = append(rows, table.args(k, n))
 			}
+		}
+		for len(rows) > 0 {
+			query, chunk := table.one, 1
+			if len(rows) >= countChunk {
+				query, chunk = table.chunk, countChunk
+			}
+			var args []any
+			for _, row := range rows[:chunk] {
+				args = append(args, row...)
+			}
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return dbError("count tasks", err)
+			}
+			rows = rows[chunk:]
 		}
 	}
 	clear(tx.counts)
