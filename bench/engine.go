@@ -33,7 +33,12 @@ type EngineConfig struct {
 	Duration    time.Duration // continuous mode; default 10s
 	Tasks       int           // burn-down mode when positive
 	Report      time.Duration // between progress lines; default 2s
-	Out         io.Writer
+	// NoMaintenance leaves out the engine's maintenance, which otherwise
+	// runs its rounds as a server's does: nothing expires in the benchmark,
+	// but each round folds the counts' deltas (TaskCountsCompact), whose
+	// cost belongs to the writes that appended them.
+	NoMaintenance bool
+	Out           io.Writer
 }
 
 // EngineResult is the outcome of an engine benchmark.
@@ -96,6 +101,11 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 		return nil, err
 	}
 	b := &engineBench{cfg: cfg, svc: svc, instances: instances}
+	if !cfg.NoMaintenance {
+		m := svc.NewMaintenance(engine.MaintenanceConfig{})
+		m.Start(ctx)
+		defer m.Stop()
+	}
 	if cfg.Tasks > 0 {
 		return b.burnDown(ctx)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,5 +74,35 @@ func TestRunEngineTenants(t *testing.T) {
 		counts, err := s.TaskCounts(t.Context(), tenant)
 		require.NoError(t, err)
 		require.Equal(t, map[tc.Status]int{tc.StatusSucceed: 30}, counts, tenant)
+	}
+}
+
+// foldCounter is a store that counts the folds of its counts.
+type foldCounter struct {
+	tc.Store
+	folds atomic.Int32
+}
+
+func (s *foldCounter) TaskCountsCompact(ctx context.Context) error {
+	s.folds.Add(1)
+	return s.Store.TaskCountsCompact(ctx)
+}
+
+// TestRunEngineMaintenance: the engine's maintenance runs beside the
+// benchmark, as in a server, and folds the counts, unless left out.
+func TestRunEngineMaintenance(t *testing.T) {
+	t.Parallel()
+	for _, off := range []bool{false, true} {
+		s := &foldCounter{Store: setup(t)}
+		var out bytes.Buffer
+		res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: s, Instances: 4, Tasks: 20,
+			NoMaintenance: off, Out: &out})
+		require.NoError(t, err)
+		require.EqualValues(t, 20, res.Completed, out.String())
+		if off {
+			require.Zero(t, s.folds.Load())
+		} else {
+			require.Positive(t, s.folds.Load())
+		}
 	}
 }

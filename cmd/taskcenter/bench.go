@@ -86,6 +86,7 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&cfg.Flushers, "flushers", 0, "batches of writes the engine writes at once (default 1)")
 	fs.IntVar(&cfg.Instances, "instances", 0, "instances the exclusive tasks are spread over (default 1000)")
 	fs.IntVar(&cfg.Tenants, "tenants", 0, "tenants the instances belong to, in turn (default 1)")
+	fs.BoolVar(&cfg.NoMaintenance, "no-maintenance", false, "leave out the maintenance, which folds the counts every second")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
