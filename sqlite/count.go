@@ -29,9 +29,19 @@ func taskTotal(ctx context.Context, tx *readTx, f *tc.TaskFilter) (int, error) {
 	}
 	// A window without types sums task_status_counts by day and, for its
 	// partial edge days, by hour; a window of some types sums task_counts
-	// by day and counts its partial edge days row by row.
+	// by day and counts its partial edge days row by row. Both add the
+	// deltas not folded yet in the whole hours those counters cover.
 	typed := len(f.Types) > 0
-	for _, p := range window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed) {
+	parts := window.Parts(msOf(f.CreatedAfter), msOf(f.CreatedBefore), !typed)
+	add := func(sign int, q string, args []any) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return dbError("count tasks", err)
+		}
+		total += sign * n
+		return nil
+	}
+	for _, p := range parts {
 		var q string
 		var args []any
 		switch {
@@ -42,17 +52,21 @@ func taskTotal(ctx context.Context, tx *readTx, f *tc.TaskFilter) (int, error) {
 		default:
 			q, args = periodsQuery(f, p.Hourly, p.From, p.To)
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-			return 0, dbError("count tasks", err)
+		if err := add(p.Sign, q, args); err != nil {
+			return 0, err
 		}
-		total += p.Sign * n
+	}
+	for _, h := range window.CounterHours(parts) {
+		q, args := deltasQuery(f, h.From, h.To)
+		if err := add(h.Sign, q, args); err != nil {
+			return 0, err
+		}
 	}
 	return total, nil
 }
 
-// periodsQuery sums the tasks of f, which names no type, created in the
-// days, or hours when hourly, [from, to).
+// periodsQuery sums the folded counts of the tasks of f, which names no
+// type, created in the days, or hours when hourly, [from, to).
 func periodsQuery(f *tc.TaskFilter, hourly bool, from, to int64) (string, []any) {
 	w := kindWhere(f)
 	w.add("hourly = ? AND period >= ? AND period < ?", hourly, from, to)
@@ -60,19 +74,28 @@ func periodsQuery(f *tc.TaskFilter, hourly bool, from, to int64) (string, []any)
 }
 
 // totalsQuery sums the tasks of f over every day: the folded totals and
-// any deltas not folded yet.
+// the deltas not folded yet.
 func totalsQuery(f *tc.TaskFilter) (string, []any) {
 	w := kindWhere(f)
 	return "SELECT (SELECT coalesce(sum(n), 0) FROM task_totals" + w.String() +
-			") + (SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_delta" + w.String() + " AND delta = 1)",
+			") + (SELECT coalesce(sum(n), 0) FROM task_count_deltas" + w.String() + ")",
 		append(w.args, w.args...)
 }
 
-// daysQuery sums the tasks of f created on the days [from, to).
+// daysQuery sums the folded counts of the tasks of f created on the days
+// [from, to).
 func daysQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
 	w := kindWhere(f)
 	w.add("day >= ? AND day < ?", from, to)
 	return "SELECT coalesce(sum(n), 0) FROM task_counts INDEXED BY task_counts_sum" + w.String(), w.args
+}
+
+// deltasQuery sums the deltas not folded yet of the tasks of f created in
+// the hours [from, to).
+func deltasQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
+	w := kindWhere(f)
+	w.add("hour >= ? AND hour < ?", from, to)
+	return "SELECT coalesce(sum(n), 0) FROM task_count_deltas" + w.String(), w.args
 }
 
 // rangeQuery counts the tasks of f created in [from, to) milliseconds,
@@ -111,13 +134,11 @@ func msOf(t time.Time) *int64 {
 // TaskCounts returns the number of tasks of the tenant per status; statuses
 // without tasks are absent.
 func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]int, error) {
-	var w, delta where
+	var w where
 	w.tenant(tenant)
-	delta.tenant(tenant)
-	delta.add("delta = 1")
 	rows, err := s.reads.QueryContext(ctx, "SELECT status, sum(n) FROM (SELECT status, n FROM task_totals"+w.String()+
-		" UNION ALL SELECT status, n FROM task_counts"+delta.String()+") GROUP BY status HAVING sum(n) <> 0",
-		append(w.args, delta.args...)...)
+		" UNION ALL SELECT status, n FROM task_count_deltas"+w.String()+") GROUP BY status HAVING sum(n) <> 0",
+		append(w.args, w.args...)...)
 	if err != nil {
 		return nil, dbError("count tasks", err)
 	}
@@ -134,26 +155,38 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[tc.Status]in
 	return counts, dbError("count tasks", rows.Err())
 }
 
-// TaskCountsCompact folds delta rows of task_counts into one row per
-// (tenant, day, type, status) and into task_totals, in one transaction:
-// totals read before and after agree. The triggers add in place since
-// migration 004; deltas come from databases written before it.
+// foldSQL adds task_count_deltas to the folded counts, each table's groups
+// in one statement, before TaskCountsCompact empties it.
+var foldSQL = []string{
+	`INSERT INTO task_counts (tenant, day, type, status, n, delta)
+		SELECT tenant, day, type, status, sum(n), 0 FROM task_count_deltas GROUP BY tenant, day, type, status
+		HAVING sum(n) <> 0
+		ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`,
+	`INSERT INTO task_totals (tenant, type, status, n)
+		SELECT tenant, type, status, sum(n) FROM task_count_deltas GROUP BY tenant, type, status
+		HAVING sum(n) <> 0
+		ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`,
+	`INSERT INTO task_status_counts (tenant, hourly, period, status, n)
+		SELECT tenant, 0, day, status, sum(n) FROM task_count_deltas GROUP BY tenant, day, status
+		HAVING sum(n) <> 0
+		ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = n + excluded.n`,
+	`INSERT INTO task_status_counts (tenant, hourly, period, status, n)
+		SELECT tenant, 1, hour, status, sum(n) FROM task_count_deltas GROUP BY tenant, hour, status
+		HAVING sum(n) <> 0
+		ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = n + excluded.n`,
+	`DELETE FROM task_count_deltas`,
+}
+
+// TaskCountsCompact folds task_count_deltas into task_counts, task_totals
+// and task_status_counts, in one transaction of the writer: totals read
+// before and after agree.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
 	return s.write(ctx, func(tx *writeTx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO task_totals (tenant, type, status, n)
-			SELECT tenant, type, status, sum(n) FROM task_counts WHERE delta = 1 GROUP BY tenant, type, status
-			ON CONFLICT (tenant, type, status) DO UPDATE SET n = n + excluded.n`)
-		if err != nil {
-			return dbError("compact task counts", err)
+		for _, q := range foldSQL {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return dbError("compact task counts", err)
+			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
-			SELECT tenant, day, type, status, sum(n), 0 FROM task_counts WHERE delta = 1
-			GROUP BY tenant, day, type, status
-			ON CONFLICT (tenant, day, type, status) WHERE delta = 0 DO UPDATE SET n = n + excluded.n`)
-		if err != nil {
-			return dbError("compact task counts", err)
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM task_counts WHERE delta = 1`)
-		return dbError("compact task counts", err)
+		return nil
 	})
 }

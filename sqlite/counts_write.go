@@ -12,46 +12,29 @@ import (
 )
 
 // Every insert of a task and every change of its status adds to the counts
-// behind exact totals (task_counts per UTC day, task_totals,
-// task_status_counts per UTC day and hour) in the writer's transaction. The
-// writes gather their changes in the transaction and add them once per
-// group before it commits, sixteen groups to a statement: a batch of a
-// hundred changes of one tenant costs a few statements, where a trigger ran
-// two per row, and one spread over a hundred tenants a few dozen. Deletions are still counted by a trigger (004, 006), and a bulk
-// load counts what it loaded in one statement per table.
-// countTable is a table of counts and its statements that add groups of
-// changes: rows of its columns, the last one n, inserted or added to the
-// row of the same key. A statement adds one group (one), or countChunk at
-// once (chunk): a statement per group was most of what counting cost with
-// many tenants in a batch.
-type countTable struct {
-	one, chunk string
-}
-
-const countChunk = 16
-
-func newCountTable(insert, conflict string, cols int) countTable {
-	query := func(rows int) string {
-		values := strings.Repeat("("+placeholders(cols)+"), ", rows)
-		return "INSERT INTO " + insert + " VALUES " + strings.TrimSuffix(values, ", ") +
-			" ON CONFLICT " + conflict + " DO UPDATE SET n = n + excluded.n"
-	}
-	return countTable{query(1), query(countChunk)}
-}
+// behind exact totals in the writer's transaction. The writes gather their
+// changes in the transaction and, before it commits, add them to
+// task_count_deltas (007): one row per tenant, UTC hour of creation, type
+// and status, sixteen groups to a statement. Readers add those rows to the
+// folded counts (task_counts per UTC day, task_totals, task_status_counts
+// per UTC day and hour), and TaskCountsCompact folds them there. Deletions
+// are still counted in place by a trigger (004, 006), and a bulk load adds
+// what it loaded in one statement per table.
+const deltaChunk = 16
 
 var (
-	countsByDay = newCountTable("task_counts (tenant, day, type, status, n, delta)",
-		"(tenant, day, type, status) WHERE delta = 0", 6)
-	countTotals    = newCountTable("task_totals (tenant, type, status, n)", "(tenant, type, status)", 4)
-	countsByPeriod = newCountTable("task_status_counts (tenant, hourly, period, status, n)",
-		"(tenant, hourly, period, status)", 5)
-	// countQueries are the statements that the writer prepares.
-	countQueries = []string{countsByDay.one, countsByDay.chunk, countTotals.one, countTotals.chunk,
-		countsByPeriod.one, countsByPeriod.chunk}
+	addDeltaSQL  = addDeltasQuery(1)
+	addDeltasSQL = addDeltasQuery(deltaChunk)
 )
 
+func addDeltasQuery(rows int) string {
+	values := strings.Repeat("("+placeholders(6)+"), ", rows)
+	return `INSERT INTO task_count_deltas (tenant, hour, type, status, day, n) VALUES ` +
+		strings.TrimSuffix(values, ", ") + ` ON CONFLICT (tenant, hour, type, status) DO UPDATE SET n = n + excluded.n`
+}
+
 // countKey is a group of changes: the tenant, type, UTC hour of creation and
-// status of tasks. The groups of each table are coarser.
+// status of tasks.
 type countKey struct {
 	tenant, typ string
 	hour        int64
@@ -78,55 +61,30 @@ func (tx *writeTx) moved(t *tc.Task, from, to tc.Status) {
 	}
 }
 
-// flushCounts adds the gathered changes to task_counts, task_totals and
-// task_status_counts, each group of each table once, in key order.
+// flushCounts adds the gathered changes to task_count_deltas, each group
+// once, in key order.
 func (tx *writeTx) flushCounts(ctx context.Context) error {
-	if len(tx.counts) == 0 {
-		return nil
-	}
-	// The groups of each table, keyed by countKey with the fields that the
-	// table does not have zeroed, hour holding the day where a table has days.
-	days, totals, statusDays, statusHours := map[countKey]int{}, map[countKey]int{}, map[countKey]int{}, map[countKey]int{}
-	for k, n := range tx.counts {
-		if n != 0 {
-			days[countKey{k.tenant, k.typ, k.day(), k.status}] += n
-			totals[countKey{k.tenant, k.typ, 0, k.status}] += n
-			statusDays[countKey{k.tenant, "", k.day(), k.status}] += n
-			statusHours[countKey{k.tenant, "", k.hour, k.status}] += n
-		}
-	}
-	for _, table := range []struct {
-		countTable
-		groups map[countKey]int
-		args   func(k countKey, n int) []any
-	}{
-		{countsByDay, days, func(k countKey, n int) []any { return []any{k.tenant, k.hour, k.typ, k.status, n, 0} }},
-		{countTotals, totals, func(k countKey, n int) []any { return []any{k.tenant, k.typ, k.status, n} }},
-		{countsByPeriod, statusDays, func(k countKey, n int) []any { return []any{k.tenant, 0, k.hour, k.status, n} }},
-		{countsByPeriod, statusHours, func(k countKey, n int) []any { return []any{k.tenant, 1, k.hour, k.status, n} }},
-	} {
-		var rows [][]any
-		for _, k := range slices.SortedFunc(maps.Keys(table.groups), compareKeys) {
-			if n := table.groups[k]; n != 0 {
-				rows = append(rows, table.args(k, n))
-			}
-		}
-		for len(rows) > 0 {
-			query, chunk := table.one, 1
-			if len(rows) >= countChunk {
-				query, chunk = table.chunk, countChunk
-			}
-			var args []any
-			for _, row := range rows[:chunk] {
-				args = append(args, row...)
-			}
-			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-				return dbError("count tasks", err)
-			}
-			rows = rows[chunk:]
+	var rows [][]any
+	for _, k := range slices.SortedFunc(maps.Keys(tx.counts), compareKeys) {
+		if n := tx.counts[k]; n != 0 {
+			rows = append(rows, []any{k.tenant, k.hour, k.typ, k.status, k.day(), n})
 		}
 	}
 	clear(tx.counts)
+	for len(rows) > 0 {
+		query, chunk := addDeltaSQL, 1
+		if len(rows) >= deltaChunk {
+			query, chunk = addDeltasSQL, deltaChunk
+		}
+		args := make([]any, 0, 6*chunk)
+		for _, row := range rows[:chunk] {
+			args = append(args, row...)
+		}
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return dbError("count tasks", err)
+		}
+		rows = rows[chunk:]
+	}
 	return nil
 }
 

@@ -96,9 +96,10 @@ func TestPagePlan(t *testing.T) {
 	}
 }
 
-// TestCountPlan: totals are summed from covering indexes of task_totals,
-// task_counts and task_status_counts, and the edges of a window are counted in the covering
-// index of (tenant, created_at): no row of any table is read.
+// TestCountPlan: totals are summed from the keys or covering indexes of
+// task_totals, task_count_deltas, task_counts and task_status_counts, and
+// the edges of a window are counted in the covering index of (tenant,
+// created_at): no row of any table is read.
 func TestCountPlan(t *testing.T) {
 	t.Parallel()
 	s := setupPlan(t)
@@ -107,7 +108,10 @@ func TestCountPlan(t *testing.T) {
 	q, args := totalsQuery(f)
 	all := queryPlan(t, s, q, args...)
 	require.Contains(t, all, "SEARCH task_totals USING PRIMARY KEY (tenant=? AND type=? AND status=?)", all)
-	require.Contains(t, all, "USING COVERING INDEX task_counts_delta (tenant=? AND type=? AND status=?)", all)
+	require.Contains(t, all, "SEARCH task_count_deltas USING PRIMARY KEY (tenant=?)", all)
+	q, args = deltasQuery(f, 1, 2)
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "SEARCH task_count_deltas USING PRIMARY KEY (tenant=? AND hour>? AND hour<?)", all)
 	q, args = daysQuery(f, 1, 2)
 	all = queryPlan(t, s, q, args...)
 	require.Contains(t, all, "USING COVERING INDEX task_counts_sum (tenant=? AND day>? AND day<?)", all)

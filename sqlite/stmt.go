@@ -8,12 +8,12 @@ import (
 // hotQueries are the statements of the batch writes. The writer prepares
 // them once and reuses them in every transaction: with modernc.org/sqlite,
 // preparing is a fair share of what a small statement costs.
-var hotQueries = append([]string{
+var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
 	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, appendEventsSQL, claimEventsSQL,
 	queueTasksSQL, dequeueTasksSQL, queueOnSQL, blockedSQL, promoteSQL, promoteEventsSQL,
-	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1],
-}, countQueries...)
+	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1], addDeltaSQL, addDeltasSQL,
+}
 
 // writeTx is a transaction of the writer. Its ExecContext, QueryContext and
 // PrepareContext run the hotQueries from the store's prepared statements,

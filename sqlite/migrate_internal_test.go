@@ -1,0 +1,101 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+)
+
+// TestMigrationCountDeltas: 007 folds the delta rows that 003's triggers
+// appended to task_counts, and from then on the writes' deltas and the fold
+// give every total exactly, before and after folding.
+func TestMigrationCountDeltas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
+	require.NoError(t, err)
+	for _, name := range []string{"migration/001_init.sql", "migration/002_engine.sql", "migration/003_counts.sql"} {
+		require.NoError(t, s.applyMigration(ctx, name))
+	}
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	// 003's triggers append a delta row per insert and change of status.
+	_, err = s.writer.ExecContext(ctx, `
+		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
+		INSERT INTO tasks (tenant, type, status, created_at, updated_at)
+		SELECT 't' || (i % 2), 'T' || (i % 3), json_extract('["SUCCEED","FAILED","RUNNING","REMOVED"]', '$[' || (i % 4) || ']'),
+			?1 + i * 37 * 60000, ?1 FROM n`, start.UnixMilli())
+	require.NoError(t, err)
+	_, err = s.writer.ExecContext(ctx, `UPDATE tasks SET status = 'KILLED' WHERE id % 7 = 0 AND status = 'RUNNING'`)
+	require.NoError(t, err)
+	var deltas int
+	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
+	require.Positive(t, deltas)
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
+	require.Zero(t, deltas, "007 folds them")
+
+	write := func() { // through the store: deltas in task_count_deltas
+		var ins []*tc.TaskInsertParams
+		for i := range 150 {
+			created := start.Add(time.Duration(i) * 53 * time.Minute)
+			ins = append(ins, &tc.TaskInsertParams{Task: &tc.Task{Tenant: "t1", Type: []string{"T1", "T2", "T3"}[i%3],
+				Status: []tc.Status{tc.StatusSucceed, tc.StatusFailed, tc.StatusRunning}[i%3], InstanceIDs: []string{},
+				CreatedAt: created, UpdatedAt: created}})
+		}
+		res, err := s.TaskInsertMany(ctx, ins)
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		counts, err := s.TaskCounts(ctx, "t1")
+		require.NoError(t, err)
+		want := map[tc.Status]int{}
+		rows, err := s.writer.QueryContext(ctx, `SELECT status, count(*) FROM tasks WHERE tenant = 't1' GROUP BY status`)
+		require.NoError(t, err)
+		for rows.Next() {
+			var status tc.Status
+			var n int
+			require.NoError(t, rows.Scan(&status, &n))
+			want[status] = n
+		}
+		require.NoError(t, rows.Err())
+		require.Equal(t, want, counts, step)
+		for _, w := range []struct{ after, before time.Duration }{
+			{0, 200 * time.Hour}, {90 * time.Minute, 50*time.Hour + 7*time.Minute}, {26*time.Hour + 31*time.Minute, 27 * time.Hour},
+			{5 * time.Hour, 5*time.Hour + 40*time.Minute}, {47*time.Hour + 59*time.Minute, 96*time.Hour + time.Minute},
+		} {
+			for _, types := range [][]string{nil, {"T1", "T2"}} {
+				f := &tc.TaskFilter{Tenant: "t1", Types: types, Limit: 1,
+					CreatedAfter: start.Add(w.after), CreatedBefore: start.Add(w.before)}
+				page, err := s.TaskList(ctx, f)
+				require.NoError(t, err)
+				want := 0
+				q := `SELECT count(*) FROM tasks WHERE tenant = 't1' AND status <> 'REMOVED' AND created_at >= ? AND created_at < ?`
+				args := []any{f.CreatedAfter.UnixMilli(), f.CreatedBefore.UnixMilli()}
+				if types != nil {
+					q += ` AND type IN ('T1', 'T2')`
+				}
+				require.NoError(t, s.writer.QueryRowContext(ctx, q, args...).Scan(&want))
+				require.Equal(t, want, page.Total, "%s: %+v, types %v", step, w, types)
+			}
+		}
+	}
+	check("migrated")
+	write()
+	check("deltas")
+	require.NoError(t, s.TaskCountsCompact(ctx))
+	check("folded")
+	write()
+	check("deltas after a fold")
+}
