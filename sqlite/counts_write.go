@@ -71,21 +71,7 @@ func (tx *writeTx) flushCounts(ctx context.Context) error {
 		}
 	}
 	clear(tx.counts)
-	for len(rows) > 0 {
-		query, chunk := addDeltaSQL, 1
-		if len(rows) >= deltaChunk {
-			query, chunk = addDeltasSQL, deltaChunk
-		}
-		args := make([]any, 0, 6*chunk)
-		for _, row := range rows[:chunk] {
-			args = append(args, row...)
-		}
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			return dbError("count tasks", err)
-		}
-		rows = rows[chunk:]
-	}
-	return nil
+	return dbError("count tasks", execRows(ctx, tx, addDeltaSQL, addDeltasSQL, deltaChunk, rows))
 }
 
 func compareKeys(a, b countKey) int {

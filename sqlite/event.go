@@ -28,30 +28,7 @@ func appendEventsQuery(rows int) string {
 // appendEvents adds entries to the histories of tasks, in order. Each row
 // is task_id, tenant, at, from_status, to_status, progress, message, actor.
 func appendEvents(ctx context.Context, tx *writeTx, rows [][]any) error {
-	for len(rows) >= eventChunk {
-		args := make([]any, 0, 8*eventChunk)
-		for _, row := range rows[:eventChunk] {
-			args = append(args, row...)
-		}
-		if _, err := tx.ExecContext(ctx, appendEventsSQL, args...); err != nil {
-			return dbError("append events", err)
-		}
-		rows = rows[eventChunk:]
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, appendEventSQL)
-	if err != nil {
-		return dbError("append events", err)
-	}
-	defer stmt.Close()
-	for _, row := range rows {
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return dbError("append events", err)
-		}
-	}
-	return nil
+	return dbError("append events", execRows(ctx, tx, appendEventSQL, appendEventsSQL, eventChunk, rows))
 }
 
 // TaskEvents returns the history of a task of the tenant, oldest first, or

@@ -81,3 +81,32 @@ func closeStmts(m map[string]*sql.Stmt) {
 		st.Close()
 	}
 }
+
+// execRows inserts rows in order: chunk rows at a time through many, a
+// statement of that many rows, and the rest one by one through one.
+func execRows(ctx context.Context, tx *writeTx, one, many string, chunk int, rows [][]any) error {
+	for len(rows) >= chunk {
+		args := make([]any, 0, len(rows[0])*chunk)
+		for _, row := range rows[:chunk] {
+			args = append(args, row...)
+		}
+		if _, err := tx.ExecContext(ctx, many, args...); err != nil {
+			return err
+		}
+		rows = rows[chunk:]
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, one)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, row := range rows {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
