@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,9 +101,16 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The maintenance writes from its own goroutine.
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	cfg.Out = &syncWriter{w: cfg.Out}
 	b := &engineBench{cfg: cfg, svc: svc, instances: instances}
 	if !cfg.NoMaintenance {
-		m := svc.NewMaintenance(engine.MaintenanceConfig{})
+		// Its failures show in the output; its routine lines do not.
+		m := svc.NewMaintenance(engine.MaintenanceConfig{
+			Logger: slog.New(slog.NewTextHandler(cfg.Out, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		m.Start(ctx)
 		defer m.Stop()
 	}
@@ -110,6 +118,18 @@ func RunEngine(ctx context.Context, cfg EngineConfig) (*EngineResult, error) {
 		return b.burnDown(ctx)
 	}
 	return b.continuous(ctx)
+}
+
+// syncWriter serializes the writes to w of several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 type engineBench struct {

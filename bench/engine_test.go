@@ -3,6 +3,7 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -77,32 +78,48 @@ func TestRunEngineTenants(t *testing.T) {
 	}
 }
 
-// foldCounter is a store that counts the folds of its counts.
+// foldCounter is a store that counts the folds of its counts, and fails
+// them with err when set.
 type foldCounter struct {
 	tc.Store
 	folds atomic.Int32
+	err   error
 }
 
 func (s *foldCounter) TaskCountsCompact(ctx context.Context) error {
 	s.folds.Add(1)
+	if s.err != nil {
+		return s.err
+	}
 	return s.Store.TaskCountsCompact(ctx)
 }
 
 // TestRunEngineMaintenance: the engine's maintenance runs beside the
-// benchmark, as in a server, and folds the counts, unless left out.
+// benchmark, as in a server, and folds the counts, unless left out; a
+// failing round shows in the output.
 func TestRunEngineMaintenance(t *testing.T) {
 	t.Parallel()
-	for _, off := range []bool{false, true} {
-		s := &foldCounter{Store: setup(t)}
+	for _, c := range []struct {
+		name     string
+		off      bool
+		err      error
+		wantOut  string
+		wantFold bool
+	}{
+		{name: "on", wantFold: true},
+		{name: "off", off: true},
+		{name: "failing", err: errors.New("fold refused"), wantOut: "fold refused", wantFold: true},
+	} {
+		s := &foldCounter{Store: setup(t), err: c.err}
 		var out bytes.Buffer
 		res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: s, Instances: 4, Tasks: 20,
-			NoMaintenance: off, Out: &out})
-		require.NoError(t, err)
+			NoMaintenance: c.off, Out: &out})
+		require.NoError(t, err, c.name)
 		require.EqualValues(t, 20, res.Completed, out.String())
-		if off {
-			require.Zero(t, s.folds.Load())
-		} else {
-			require.Positive(t, s.folds.Load())
+		require.Equal(t, c.wantFold, s.folds.Load() > 0, c.name)
+		require.Contains(t, out.String(), c.wantOut, c.name)
+		if c.wantOut == "" {
+			require.NotContains(t, out.String(), "maintenance", c.name)
 		}
 	}
 }
