@@ -144,10 +144,12 @@ func TestCountPlan(t *testing.T) {
 	day := window.DayOf(time.Now().UnixMilli())
 	q, args := daysQuery(nil, f, day-30, day)
 	plan := explain(t, s, q, args...)
-	require.Contains(t, plan, "Index Only Scan using task_counts_folded", plan)
+	// Index only, or a bitmap of a few rows: the planner's choice varies
+	// with the statistics.
+	require.Contains(t, plan, "task_counts_folded", plan)
 	q, args = deltasQuery(nil, f, (day-30)*24, day*24)
 	plan = explain(t, s, q, args...)
-	require.Contains(t, plan, "Index Only Scan using task_counts_delta", plan)
+	require.Contains(t, plan, "task_counts_delta", plan)
 	q, args = rangeQuery(nil, f, 1, 2)
 	plan = explain(t, s, q, args...)
 	require.Contains(t, plan, "Index Only Scan using tasks_tenant_created_at_status_type", plan)
@@ -157,7 +159,7 @@ func TestCountPlan(t *testing.T) {
 	for _, hourly := range []bool{false, true} {
 		q, args = periodsQuery(nil, f, hourly, day-30, day)
 		plan = explain(t, s, q, args...)
-		require.Contains(t, plan, "Index Only Scan using task_status_counts_key", plan)
+		require.Contains(t, plan, "task_status_counts_key", plan)
 	}
 }
 
