@@ -19,10 +19,11 @@ const maxReadStmts = 512
 // in the background: preparing needs a free connection of the pool, which a
 // caller holding one in a transaction must not wait for.
 type stmtCache struct {
-	db     *sql.DB
-	mu     sync.Mutex
-	stmts  map[string]*sql.Stmt // nil while being prepared
-	closed bool
+	db        *sql.DB
+	mu        sync.Mutex
+	stmts     map[string]*sql.Stmt // nil while being prepared
+	closed    bool
+	preparing sync.WaitGroup // the background preparations, which close waits for
 }
 
 // get returns the statement of q, or nil when it is not prepared (yet).
@@ -37,7 +38,7 @@ func (c *stmtCache) get(q string) *sql.Stmt {
 		c.stmts = map[string]*sql.Stmt{}
 	}
 	c.stmts[q] = nil
-	go c.prepare(q)
+	c.preparing.Go(func() { c.prepare(q) })
 	return nil
 }
 
@@ -55,15 +56,19 @@ func (c *stmtCache) prepare(q string) {
 	}
 }
 
+// close closes the statements and waits for those being prepared, which
+// close themselves: one still preparing once the pool closes could open a
+// connection after it, creating the database's files again.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
 	for _, st := range c.stmts {
 		if st != nil {
 			st.Close()
 		}
 	}
+	c.mu.Unlock()
+	c.preparing.Wait()
 }
 
 // QueryRowContext runs a one-row query on the reader pool.

@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,4 +60,37 @@ func TestReadStatementsUnderLoad(t *testing.T) {
 		// Not closed: closing would wait for the stuck connections.
 		t.Fatal("lists did not answer: a statement waits for a connection that a list holds")
 	}
+}
+
+// TestCloseWaitsForPreparation: Close returns only once a statement being
+// prepared in the background is done. A preparation that outlived Close
+// could open a connection after it, creating the database's files again in
+// a directory being removed.
+func TestCloseWaitsForPreparation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "tc.db"))
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	// Every reader connection is held, so the preparation waits for one.
+	var held []*sql.Tx
+	for range s.reader.Stats().MaxOpenConnections {
+		tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		require.NoError(t, err)
+		held = append(held, tx)
+	}
+	require.Nil(t, s.reads.get("SELECT 42"), "prepared in the background")
+	var released atomic.Bool
+	closed := make(chan bool)
+	go func() {
+		s.Close()
+		closed <- released.Load()
+	}()
+	time.Sleep(20 * time.Millisecond) // let Close start; it must not finish before the release below
+	released.Store(true)
+	for _, tx := range held {
+		require.NoError(t, tx.Rollback())
+	}
+	require.True(t, <-closed, "Close returned while the preparation waited")
+	require.Zero(t, s.reader.Stats().OpenConnections)
 }
