@@ -5,7 +5,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/internal/window"
@@ -28,9 +27,8 @@ var (
 )
 
 func addDeltasQuery(rows int) string {
-	values := strings.Repeat("("+placeholders(6)+"), ", rows)
-	return `INSERT INTO task_count_deltas (tenant, hour, type, status, day, n) VALUES ` +
-		strings.TrimSuffix(values, ", ") + ` ON CONFLICT (tenant, hour, type, status) DO UPDATE SET n = n + excluded.n`
+	return `INSERT INTO task_count_deltas (tenant, hour, type, status, day, n) VALUES ` + valuesRows(6, rows) +
+		` ON CONFLICT (tenant, hour, type, status) DO UPDATE SET n = n + excluded.n`
 }
 
 // countKey is a group of changes: the tenant, type, UTC hour of creation and

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -20,9 +19,8 @@ var (
 )
 
 func appendEventsQuery(rows int) string {
-	values := strings.Repeat("("+placeholders(8)+"), ", rows)
 	return `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
-	VALUES ` + strings.TrimSuffix(values, ", ")
+	VALUES ` + valuesRows(8, rows)
 }
 
 // appendEvents adds entries to the histories of tasks, in order. Each row

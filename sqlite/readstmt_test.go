@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,13 +81,19 @@ func TestCloseWaitsForPreparation(t *testing.T) {
 		held = append(held, tx)
 	}
 	require.Nil(t, s.reads.get("SELECT 42"), "prepared in the background")
+	for s.reader.Stats().WaitCount == 0 { // the preparation waits for a connection
+		runtime.Gosched()
+	}
 	var released atomic.Bool
 	closed := make(chan bool)
 	go func() {
 		s.Close()
 		closed <- released.Load()
 	}()
-	time.Sleep(20 * time.Millisecond) // let Close start; it must not finish before the release below
+	// Close must not return before the connections are released below. A
+	// Close that did not wait would return within this window; one that
+	// waits passes however short it is.
+	time.Sleep(20 * time.Millisecond)
 	released.Store(true)
 	for _, tx := range held {
 		require.NoError(t, tx.Rollback())

@@ -234,3 +234,9 @@ func (w *where) String() string {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// valuesRows is the placeholders of rows rows of cols values each, as a
+// VALUES list takes them.
+func valuesRows(cols, rows int) string {
+	return strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", rows), ", ")
+}
