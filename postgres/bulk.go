@@ -66,8 +66,10 @@ func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 // Analyze refreshes the planner's statistics and the visibility map of the
 // tables behind task lists, as autovacuum does in its own time: after a
 // bulk load, the first lists are then planned on real numbers and count
-// edges without visiting the table.
+// edges without visiting the table, and the instances that Huawei's lists
+// name are read without setting their rows' hint bits first.
 func (s *Store) Analyze(ctx context.Context) error {
-	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, task_counts, task_totals, task_status_counts`)
+	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, instances, task_counts, task_totals,
+		task_status_counts`)
 	return storeErr("analyze", err)
 }

@@ -76,3 +76,25 @@ func TestFailedPipelinesLeaveNoTransaction(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+// TestAnalyzeCoversListTables: Analyze vacuums and analyzes every table that
+// lists read, the instances of Huawei's lists among them.
+func TestAnalyzeCoversListTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, s.Analyze(ctx))
+	// The counters of the statistics collector reach the view with a delay.
+	for _, table := range []string{"tasks", "task_instances", "instances", "task_counts", "task_totals", "task_status_counts"} {
+		require.Eventually(t, func() bool {
+			var done bool
+			err := s.pool.QueryRow(ctx, `SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL
+				FROM pg_stat_user_tables WHERE relid = $1::regclass`, table).Scan(&done)
+			require.NoError(t, err)
+			return done
+		}, 5*time.Second, 50*time.Millisecond, table)
+	}
+}
