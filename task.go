@@ -37,6 +37,12 @@ type Task struct {
 	ClaimedAt       time.Time // start of the current attempt
 	CancelRequested bool
 	PauseRequested  bool
+
+	// InstanceNames are the names of InstanceIDs, in their order, read with
+	// the task by a list that asks for them (TaskFilter.InstanceNames): ""
+	// for an instance without a name or no longer there. Nil otherwise; never
+	// stored.
+	InstanceNames []string
 }
 
 // Attach is one key/value pair of extra information a task reports.
@@ -93,6 +99,9 @@ type TaskFilter struct {
 	BeforeID       int64     // cursor: only ids below this one; not part of the total
 	Offset         int       // rows to skip after the cursor
 	Limit          int       // 0 lists nothing and only counts
+	// InstanceNames asks for the names of the listed tasks' instances, in
+	// Task.InstanceNames: as of the page's snapshot or a later one.
+	InstanceNames bool
 }
 
 // TaskPage is one page of a task list.

@@ -172,3 +172,44 @@ func TestMigrationHourlyDeltas(t *testing.T) {
 	write(300)
 	check()
 }
+
+// TestMigrationInstanceVersions: 009 gives every tenant with instances a
+// number, and from then on each statement that inserts, updates or deletes
+// a tenant's instances raises that tenant's number once, and no other's.
+func TestMigrationInstanceVersions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, 8)
+	exec := func(q string) {
+		t.Helper()
+		_, err := s.pool.Exec(ctx, q)
+		require.NoError(t, err)
+	}
+	exec(`INSERT INTO instances (tenant, id, status) VALUES ('a', '1', ''), ('a', '2', ''), ('b', '1', '')`)
+	require.NoError(t, s.Migrate(ctx))
+	versions := func() map[string]int64 {
+		t.Helper()
+		out := map[string]int64{}
+		var tenant string
+		var version int64
+		rows, _ := s.pool.Query(ctx, `SELECT tenant, version FROM instance_versions`)
+		_, err := pgx.ForEachRow(rows, []any{&tenant, &version}, func() error {
+			out[tenant] = version
+			return nil
+		})
+		require.NoError(t, err)
+		return out
+	}
+	require.Equal(t, map[string]int64{"a": 1, "b": 1}, versions())
+	exec(`UPDATE instances SET name = 'x' WHERE tenant = 'a'`)
+	require.Equal(t, map[string]int64{"a": 2, "b": 1}, versions())
+	exec(`INSERT INTO instances (tenant, id, status) VALUES ('a', '3', ''), ('c', '1', '')`)
+	require.Equal(t, map[string]int64{"a": 3, "b": 1, "c": 1}, versions())
+	exec(`INSERT INTO instances (tenant, id, status) VALUES ('b', '1', '') ON CONFLICT (tenant, id) DO UPDATE SET name = 'y'`)
+	require.Equal(t, map[string]int64{"a": 3, "b": 2, "c": 1}, versions())
+	exec(`DELETE FROM instances WHERE tenant = 'c'`)
+	require.Equal(t, map[string]int64{"a": 3, "b": 2, "c": 2}, versions())
+	exec(`UPDATE instances SET name = 'z' WHERE false`)
+	require.Equal(t, map[string]int64{"a": 3, "b": 2, "c": 2}, versions(), "a statement that changes nothing")
+}

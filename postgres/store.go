@@ -34,6 +34,8 @@ type Store struct {
 	// and still parse each statement only once. The totals, whose plans do
 	// not vary, switch to the generic plan (countedList).
 	lists *pgxpool.Pool
+	// names keeps the names of instances that lists read (setInstanceNames).
+	names nameCache
 }
 
 // Open connects to the database at url, a postgres:// URL or a key=value

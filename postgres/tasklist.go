@@ -54,6 +54,10 @@ func (s *Store) countedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 	b := &pgx.Batch{}
 	b.Queue(beginListSQL)
 	b.Queue(genericPlanSQL)
+	version := int64(-1)
+	if f.InstanceNames && f.Limit > 0 {
+		b.Queue(instanceVersionSQL, f.Tenant).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
+	}
 	b.Queue(`SELECT set_config('`+listTotalSetting+`', (`+totalSQL+`)::text, true)::bigint`, totalArgs...).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&page.Total) })
 	if f.Limit > 0 {
@@ -69,6 +73,9 @@ func (s *Store) countedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 	b.Queue(`COMMIT`)
 	if err := s.lists.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
+	}
+	if f.InstanceNames && len(page.Tasks) > 0 {
+		return page, s.setInstanceNames(ctx, version, page.Tasks)
 	}
 	return page, nil
 }
@@ -123,6 +130,9 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 		if len(page.Tasks) > 0 {
 			// The statement's order is its subquery's only in practice.
 			slices.SortFunc(page.Tasks, func(a, b *taskcenter.Task) int { return cmp.Compare(b.ID, a.ID) })
+			if f.InstanceNames {
+				return page, s.setInstanceNames(ctx, -1, page.Tasks)
+			}
 			return page, nil
 		}
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -21,6 +22,9 @@ import (
 func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
 	if fewRows(f) && f.Limit > 0 {
 		page, err := s.pageWithTotal(ctx, f)
+		if err == nil && len(page.Tasks) > 0 {
+			err = readInstanceNames(ctx, s.reads, f, page.Tasks)
+		}
 		if err != nil || len(page.Tasks) > 0 {
 			return page, err
 		}
@@ -32,6 +36,9 @@ func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, e
 		if !countable(f) && !fewRows(f) && f.Limit > 0 {
 			q, args := pageQuery(f)
 			if page.Tasks, err = listTasks(ctx, tx, q, args); err != nil {
+				return err
+			}
+			if err := readInstanceNames(ctx, tx, f, page.Tasks); err != nil {
 				return err
 			}
 			if f.Offset <= 0 && f.BeforeID <= 0 && len(page.Tasks) < f.Limit {
@@ -46,8 +53,10 @@ func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, e
 			return err
 		}
 		q, args := pageQuery(f)
-		page.Tasks, err = listTasks(ctx, tx, q, args)
-		return err
+		if page.Tasks, err = listTasks(ctx, tx, q, args); err != nil {
+			return err
+		}
+		return readInstanceNames(ctx, tx, f, page.Tasks)
 	})
 	if err != nil {
 		return nil, err
@@ -204,4 +213,47 @@ func listTasks(ctx context.Context, tx *readTx, q string, args []any) ([]*tc.Tas
 		tasks = append(tasks, t)
 	}
 	return tasks, dbError("list tasks", rows.Err())
+}
+
+// instanceNamesSQL returns the instances, of the [tenant, id] pairs of a
+// JSON array, that exist, with their names.
+const instanceNamesSQL = `SELECT i.tenant, i.id, i.name FROM json_each(?) AS j
+	CROSS JOIN instances AS i ON i.tenant = j.value->>0 AND i.id = j.value->>1`
+
+// rowsQuerier is what a read transaction and the readers' statements have
+// in common.
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readInstanceNames sets the InstanceNames of the listed tasks, when f asks
+// for them, from one read of their instances through q.
+func readInstanceNames(ctx context.Context, q rowsQuerier, f *tc.TaskFilter, tasks []*tc.Task) error {
+	if !f.InstanceNames || len(tasks) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, instanceNamesSQL, keysJSON(queueKeys(tasks)))
+	if err != nil {
+		return dbError("read instance names", err)
+	}
+	defer rows.Close()
+	names := map[queueKey]string{}
+	for rows.Next() {
+		var k queueKey
+		var name string
+		if err := rows.Scan(&k.tenant, &k.instance, &name); err != nil {
+			return dbError("read instance names", err)
+		}
+		names[k] = name
+	}
+	if err := rows.Err(); err != nil {
+		return dbError("read instance names", err)
+	}
+	for _, t := range tasks {
+		t.InstanceNames = make([]string, len(t.InstanceIDs))
+		for i, id := range t.InstanceIDs {
+			t.InstanceNames[i] = names[queueKey{t.Tenant, id}]
+		}
+	}
+	return nil
 }

@@ -109,6 +109,86 @@ func init() {
 		}
 	})
 
+	register("TaskListInstanceNames", func(t *testing.T, open OpenFunc) {
+		f := setupList(t, open)
+		// Names differ by tenant for the same id, one is empty, and one has
+		// changed since its tasks were submitted.
+		for _, inst := range []tc.Instance{
+			{Tenant: "tb", ID: "cdb-1", Name: "tb's one"},
+			{Tenant: "ta", ID: "cdb-2", Name: "renamed"},
+			{Tenant: "ta", ID: "cdb-3", Name: ""},
+		} {
+			inst.Status, inst.CreatedAt, inst.UpdatedAt = tc.InstanceNormal, f.now, f.now
+			_, err := f.store.InstancePut(f.ctx, &inst)
+			require.NoError(t, err)
+		}
+		want := map[[2]string]string{
+			{"ta", "cdb-1"}: "name-cdb-1", {"ta", "cdb-2"}: "renamed", {"ta", "cdb-3"}: "", {"tb", "cdb-1"}: "tb's one",
+		}
+		window := tc.TaskFilter{CreatedAfter: f.now.Add(10 * time.Minute), CreatedBefore: f.now.Add(40 * time.Minute)}
+		for _, c := range []struct {
+			name   string
+			filter tc.TaskFilter
+		}{
+			{"tenant", tc.TaskFilter{}},
+			{"tenant, paged", tc.TaskFilter{Offset: 1, Limit: 3}},
+			{"tenant, after a cursor", tc.TaskFilter{BeforeID: f.ids["d"]}},
+			{"one status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusRunning}}},
+			{"several statuses", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed, tc.StatusRunning}}},
+			{"several types", tc.TaskFilter{Types: []string{tc.TypeModifyParam, tc.TypeReboot}}},
+			{"window", window},
+			{"instance", tc.TaskFilter{InstanceID: "cdb-2"}},
+			{"request id", tc.TaskFilter{AsyncRequestID: "req-b"}},
+			{"id", tc.TaskFilter{ID: f.ids["b"]}},
+			{"every tenant", tc.TaskFilter{Tenant: tc.AllTenants}},
+			{"every tenant's instance", tc.TaskFilter{Tenant: tc.AllTenants, InstanceID: "cdb-1"}},
+			{"nothing", tc.TaskFilter{Statuses: []tc.Status{tc.StatusPaused}}},
+		} {
+			filter := c.filter
+			if filter.Tenant == "" {
+				filter.Tenant = "ta"
+			}
+			if filter.Limit == 0 {
+				filter.Limit = 100
+			}
+			plain, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err, c.name)
+			filter.InstanceNames = true
+			named, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err, c.name)
+			require.Equal(t, plain.Total, named.Total, c.name)
+			require.Len(t, named.Tasks, len(plain.Tasks), c.name)
+			for i, task := range named.Tasks {
+				require.Nil(t, plain.Tasks[i].InstanceNames, c.name)
+				require.Equal(t, plain.Tasks[i].ID, task.ID, "%s: the names change neither order nor page", c.name)
+				var names []string
+				for _, id := range task.InstanceIDs {
+					names = append(names, want[[2]string{task.Tenant, id}])
+				}
+				require.Equal(t, names, task.InstanceNames, "%s: task %d", c.name, task.ID)
+			}
+		}
+		// The task on two instances names both, in order, and a list after a
+		// rename, of either kind, has the new name.
+		byID := tc.TaskFilter{Tenant: "ta", ID: f.ids["b"], Limit: 1, InstanceNames: true}
+		byStatus := tc.TaskFilter{Tenant: "ta", Statuses: []tc.Status{tc.StatusFailed}, Limit: 1, InstanceNames: true}
+		for _, filter := range []tc.TaskFilter{byID, byStatus} {
+			named, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err)
+			require.Len(t, named.Tasks, 1)
+			require.Equal(t, []string{"name-cdb-1", "renamed"}, named.Tasks[0].InstanceNames)
+		}
+		_, err := f.store.InstancePut(f.ctx, &tc.Instance{Tenant: "ta", ID: "cdb-1", Name: "renamed again",
+			Status: tc.InstanceNormal, CreatedAt: f.now, UpdatedAt: f.now})
+		require.NoError(t, err)
+		for _, filter := range []tc.TaskFilter{byStatus, byID} {
+			named, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err)
+			require.Len(t, named.Tasks, 1)
+			require.Equal(t, []string{"renamed again", "renamed"}, named.Tasks[0].InstanceNames)
+		}
+	})
+
 	register("TaskListTotalsIgnorePaging", func(t *testing.T, open OpenFunc) {
 		f := setupList(t, open)
 		got, total := f.list(t, tc.TaskFilter{Limit: 2})

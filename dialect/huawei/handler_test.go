@@ -2,6 +2,7 @@ package huawei_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -55,8 +56,28 @@ type env struct {
 }
 
 // goneInstance is the engine with one instance deleted: the store has no
-// way to delete instances, so GetInstance and ListInstances pretend.
+// way to delete instances, so GetInstance, ListInstances and the instance
+// names of ListTasks pretend. ListTasks also refuses a filter that does not
+// read the names with the page, which would cost a read per task.
 type goneInstance struct{ tc.Service }
+
+func (g goneInstance) ListTasks(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, error) {
+	if !f.InstanceNames {
+		return nil, errors.New("ListTasks without the instance names")
+	}
+	page, err := g.Service.ListTasks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range page.Tasks {
+		for i, id := range t.InstanceIDs {
+			if id == gone {
+				t.InstanceNames[i] = ""
+			}
+		}
+	}
+	return page, nil
+}
 
 func (g goneInstance) GetInstance(ctx context.Context, tenant, id string) (*tc.Instance, error) {
 	if id == gone {

@@ -46,7 +46,7 @@ type job struct {
 // jobOf renders a task: progress "NN%" only while it runs, the task's
 // message as fail_reason only when it failed, times in loc, and its first
 // instance.
-func jobOf(ctx context.Context, t *tc.Task, loc *time.Location, names *instanceNames) (job, error) {
+func jobOf(ctx context.Context, svc tc.Service, tenant string, t *tc.Task, loc *time.Location) (job, error) {
 	j := job{id: strconv.FormatInt(t.ID, 10), name: t.Type, status: huaweiStatus(t.Status),
 		created: formatTime(t.CreatedAt, loc), ended: formatTime(t.EndedAt, loc)}
 	switch j.status {
@@ -57,7 +57,7 @@ func jobOf(ctx context.Context, t *tc.Task, loc *time.Location, names *instanceN
 	}
 	if len(t.InstanceIDs) > 0 {
 		j.instanceID = t.InstanceIDs[0]
-		name, err := names.name(ctx, j.instanceID)
+		name, err := firstInstanceName(ctx, svc, tenant, t)
 		if err != nil {
 			return job{}, err
 		}
@@ -66,55 +66,19 @@ func jobOf(ctx context.Context, t *tc.Task, loc *time.Location, names *instanceN
 	return j, nil
 }
 
-// instanceNames looks each instance up once per answer.
-type instanceNames struct {
-	svc    tc.Service
-	tenant string
-	names  map[string]string
-}
-
-func newInstanceNames(svc tc.Service, tenant string) *instanceNames {
-	return &instanceNames{svc: svc, tenant: tenant, names: map[string]string{}}
-}
-
-// load looks up the first instances of tasks in one read, rather than one
-// read per task of the page.
-func (n *instanceNames) load(ctx context.Context, tasks []*tc.Task) error {
-	var ids []string
-	for _, t := range tasks {
-		if len(t.InstanceIDs) > 0 {
-			ids = append(ids, t.InstanceIDs[0])
-		}
+// firstInstanceName returns the name of the task's first instance, or ""
+// when the instance is gone: from the task when its list read the names
+// (TaskFilter.InstanceNames), else from the tenant's instances.
+func firstInstanceName(ctx context.Context, svc tc.Service, tenant string, t *tc.Task) (string, error) {
+	if len(t.InstanceNames) > 0 {
+		return t.InstanceNames[0], nil
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	list, err := n.svc.ListInstances(ctx, &tc.InstanceFilter{Tenant: n.tenant, IDs: ids})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		n.names[id] = "" // gone, unless listed
-	}
-	for _, inst := range list {
-		n.names[inst.ID] = inst.Name
-	}
-	return nil
-}
-
-// name returns the instance's name, or "" when the instance is gone.
-func (n *instanceNames) name(ctx context.Context, id string) (string, error) {
-	if name, ok := n.names[id]; ok {
-		return name, nil
-	}
-	inst, err := n.svc.GetInstance(ctx, n.tenant, id)
+	inst, err := svc.GetInstance(ctx, tenant, t.InstanceIDs[0])
 	switch {
 	case tc.ErrorCode(err) == tc.ENOTFOUND:
-		n.names[id] = ""
+		return "", nil
 	case err != nil:
 		return "", err
-	default:
-		n.names[id] = inst.Name
 	}
-	return n.names[id], nil
+	return inst.Name, nil
 }

@@ -54,7 +54,7 @@ func (h *handler) jobDetail(ctx context.Context, tenant string, q query) (*jobDe
 	if err != nil {
 		return nil, err
 	}
-	j, err := jobOf(ctx, task, h.opts.Location, newInstanceNames(h.svc, tenant))
+	j, err := jobOf(ctx, h.svc, tenant, task, h.opts.Location)
 	if err != nil {
 		return nil, err
 	}

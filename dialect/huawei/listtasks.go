@@ -53,12 +53,8 @@ func (h *handler) listTasks(ctx context.Context, tenant string, q query) (*listT
 		return nil, err
 	}
 	out.TotalCount = page.Total
-	names := newInstanceNames(h.svc, tenant)
-	if err := names.load(ctx, page.Tasks); err != nil {
-		return nil, err
-	}
 	for _, t := range page.Tasks {
-		j, err := jobOf(ctx, t, h.opts.Location, names)
+		j, err := jobOf(ctx, h.svc, tenant, t, h.opts.Location)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +75,8 @@ func (h *handler) listFilter(ctx context.Context, tenant string, q query) (f *tc
 	}
 	// Times are asked to the second and shown to the second, so a task shown
 	// at end_time is inside the window even if it was created 0.5s later.
-	f = &tc.TaskFilter{Tenant: tenant, CreatedAfter: start, CreatedBefore: end.Add(time.Second), Limit: DefaultLimit}
+	f = &tc.TaskFilter{Tenant: tenant, CreatedAfter: start, CreatedBefore: end.Add(time.Second), Limit: DefaultLimit,
+		InstanceNames: true}
 	if none, err = h.filters(ctx, q, f); err != nil {
 		return nil, false, err
 	}
