@@ -215,9 +215,9 @@ func listTasks(ctx context.Context, tx *readTx, q string, args []any) ([]*tc.Tas
 	return tasks, dbError("list tasks", rows.Err())
 }
 
-// instanceNamesSQL returns the instances, of the [tenant, id] pairs of a
-// JSON array, that exist, with their names.
-const instanceNamesSQL = `SELECT i.tenant, i.id, i.name FROM json_each(?) AS j
+// instanceNamesSQL returns those of the [tenant, id] pairs of a JSON array
+// that are instances, with their names.
+const instanceNamesSQL = `SELECT j.value->>0, j.value->>1, i.name FROM json_each(?) AS j
 	CROSS JOIN instances AS i ON i.tenant = j.value->>0 AND i.id = j.value->>1`
 
 // rowsQuerier is what a read transaction and the readers' statements have
