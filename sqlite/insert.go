@@ -19,7 +19,7 @@ var (
 		WHERE t.id BETWEEN ? AND ?`
 	// tasksByRequestSQL returns the tasks of [tenant, async request id]
 	// pairs; the redundant <> '' lets SQLite use the partial unique index.
-	tasksByRequestSQL = `SELECT DISTINCT ` + prefixed("t.", taskColumns) + ` FROM json_each(?) AS j
+	tasksByRequestSQL = `SELECT DISTINCT ` + taskColumnsOfT + ` FROM json_each(?) AS j
 		CROSS JOIN tasks AS t ON t.tenant = j.value->>0 AND t.async_request_id = j.value->>1
 		WHERE t.async_request_id <> ''`
 	// unknownInstancesSQL returns the [tenant, instance] pairs that name no instance.

@@ -108,7 +108,7 @@ func pageTotalQuery(f *tc.TaskFilter) (string, []any) {
 		r := taskWhere(&rest)
 		w.conds, w.args = append(w.conds, r.conds...), append(w.args, r.args...)
 		from = "task_instances AS i CROSS JOIN tasks AS t ON t.id = i.task_id"
-		cols, order = prefixed("t.", taskColumns), "i.task_id"
+		cols, order = taskColumnsOfT, "i.task_id"
 	}
 	count := "(SELECT count(*) FROM " + from + w.String() + ")"
 	args := slices.Clone(w.args)

@@ -18,6 +18,9 @@ const taskColumns = `id, tenant, type, status, progress, code, message, instance
 	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
 	exclusive, claimed_at`
 
+// taskColumnsOfT is taskColumns qualified by the alias t, for joins.
+var taskColumnsOfT = prefixed("t.", taskColumns)
+
 // stateColumns are the columns an update writes, in the order of stateValues.
 // The others are the task's identity and never change.
 var stateColumns = []string{
