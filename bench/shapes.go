@@ -87,7 +87,7 @@ func tencentShape(cfg *QueryConfig, name string, params map[string]any) shape {
 		req.Header.Set("X-TC-Region", "ap-guangzhou")
 		tencent.SignTC3(req, body, tencent.Service, cfg.Creds.TencentID, cfg.Creds.TencentKey, time.Now())
 		return req, nil
-	}, total: func(b []byte) (int, error) { return jsonTotal(b, "Response", "TotalCount") }}
+	}, total: tencentTotal}
 }
 
 func nativeShape(cfg *QueryConfig, name string, q url.Values) shape {
@@ -98,7 +98,7 @@ func nativeShape(cfg *QueryConfig, name string, q url.Values) shape {
 			req.Header.Set("Authorization", "Bearer "+cfg.Creds.Token)
 		}
 		return req, err
-	}, total: func(b []byte) (int, error) { return jsonTotal(b, "total") }}
+	}, total: nativeTotal}
 }
 
 func huaweiShape(cfg *QueryConfig, name string, q url.Values) shape {
@@ -112,5 +112,5 @@ func huaweiShape(cfg *QueryConfig, name string, q url.Values) shape {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Project-Id", cfg.Target.Tenant)
 		return req, huawei.Sign(req, cfg.Creds.HuaweiAK, cfg.Creds.HuaweiSK, time.Now())
-	}, total: func(b []byte) (int, error) { return jsonTotal(b, "total_count") }}
+	}, total: huaweiTotal}
 }
