@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,7 +54,7 @@ func TestCrashSQLite(t *testing.T) {
 	store, err := sqlite.Open(filepath.Join(dir, "taskcenter-data", "taskcenter.db"))
 	require.NoError(t, err)
 	defer store.Close()
-	checkAfterCrashes(t, store, load)
+	checkAfterCrashes(t, store, load, procs...)
 	procs[0].stop(t)
 }
 
@@ -76,7 +77,7 @@ func TestCrashPostgres(t *testing.T) {
 	store, err := postgres.Open(context.Background(), url)
 	require.NoError(t, err)
 	defer store.Close()
-	checkAfterCrashes(t, store, load)
+	checkAfterCrashes(t, store, load, procs...)
 	for _, p := range procs {
 		p.stop(t)
 	}
@@ -147,10 +148,16 @@ func (l *load) stop() {
 // checkAfterCrashes waits for every task to end and checks the invariants
 // from the store: no acknowledged task lost or duplicated, every task ended
 // exactly once, none left running, and each history a consistent chain.
-func checkAfterCrashes(t *testing.T, store tc.Store, l *load) {
+func checkAfterCrashes(t *testing.T, store tc.Store, l *load, servers ...*proc) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(3 * time.Minute)
+	// Every restart of the demo queues its own tasks, three of them on one
+	// instance whose exclusive tasks run one at a time: after many kills that
+	// queue takes minutes to drain. So the wait is for progress: it fails
+	// once a minute goes by in which no open task ended, far longer than a
+	// lease (1 s) and a round of the maintenance (1 s) take to rescue one.
+	const stall = time.Minute
+	fewest, progress := -1, time.Now()
 	for {
 		counts, err := store.TaskCounts(ctx, demoTenant)
 		require.NoError(t, err)
@@ -158,9 +165,13 @@ func checkAfterCrashes(t *testing.T, store tc.Store, l *load) {
 		if open == 0 {
 			break
 		}
-		if time.Now().After(deadline) {
+		if fewest < 0 || open < fewest {
+			fewest, progress = open, time.Now()
+		}
+		if time.Since(progress) > stall {
 			dumpOpen(t, store)
-			t.Fatalf("tasks still open after the crashes: %v", counts)
+			dumpServers(t, servers)
+			t.Fatalf("tasks still open after the crashes, none ended in %s: %v", stall, counts)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -190,6 +201,30 @@ func checkAfterCrashes(t *testing.T, store tc.Store, l *load) {
 		require.Equal(t, 1, ends, "task %d ended %d times", task.ID, ends)
 	}
 	t.Logf("%d tasks acknowledged, %d in the store, all ended once", len(l.acked), page.Total)
+}
+
+// dumpServers logs what the running servers were doing: the end of their
+// logs, and the stacks of their goroutines (SIGQUIT makes a Go program print
+// them and exit).
+func dumpServers(t *testing.T, servers []*proc) {
+	for i, p := range servers {
+		if err := p.cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+			t.Logf("server %d: %v", i, err)
+			continue
+		}
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+		}
+		t.Logf("server %d, the end of its log:\n%s", i, tail(p.stdout.String(), 40))
+		t.Logf("server %d, its standard error:\n%s", i, tail(p.stderr.String(), 400))
+	}
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // dumpOpen logs the tasks that did not end, with their histories.

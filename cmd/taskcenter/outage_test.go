@@ -66,7 +66,7 @@ func TestDatabaseOutage(t *testing.T) {
 	store, err := postgres.Open(ctx, cluster.URL())
 	require.NoError(t, err)
 	defer store.Close()
-	checkAfterCrashes(t, store, load)
+	checkAfterCrashes(t, store, load, p)
 	p.stop(t)
 }
 
