@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -163,10 +164,43 @@ func tc3Scope(timestamp int64, service string) (date, scope string) {
 func tc3Signature(secretKey string, timestamp int64, service, canonical string) string {
 	date, scope := tc3Scope(timestamp, service)
 	stringToSign := TC3Algorithm + "\n" + strconv.FormatInt(timestamp, 10) + "\n" + scope + "\n" + sha256Hex([]byte(canonical))
-	key := hmacSHA256([]byte("TC3"+secretKey), date)
+	return hex.EncodeToString(hmacSHA256(tc3Keys.get(secretKey, date, service), stringToSign))
+}
+
+// tc3KeyCache keeps TC3's signing keys. A key depends on the secret key, the
+// day and the service alone, and deriving it takes three of a request's four
+// HMACs. The cache lives in memory only, as the secret keys do, and starts
+// over once it holds maxTC3Keys keys: a day's requests use one per secret key.
+type tc3KeyCache struct {
+	mu   sync.Mutex
+	keys map[tc3KeyID][]byte
+}
+
+type tc3KeyID struct{ secretKey, date, service string }
+
+const maxTC3Keys = 4096
+
+var tc3Keys tc3KeyCache
+
+// get returns the signing key of secretKey on date (YYYY-MM-DD) for service.
+func (c *tc3KeyCache) get(secretKey, date, service string) []byte {
+	id := tc3KeyID{secretKey, date, service}
+	c.mu.Lock()
+	key, ok := c.keys[id]
+	c.mu.Unlock()
+	if ok {
+		return key
+	}
+	key = hmacSHA256([]byte("TC3"+secretKey), date)
 	key = hmacSHA256(key, service)
 	key = hmacSHA256(key, "tc3_request")
-	return hex.EncodeToString(hmacSHA256(key, stringToSign))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil || len(c.keys) >= maxTC3Keys {
+		c.keys = make(map[tc3KeyID][]byte)
+	}
+	c.keys[id] = key
+	return key
 }
 
 // SignTC3 signs r, an API 3.0 request for service whose body is body, with

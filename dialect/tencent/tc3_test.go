@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,32 @@ func TestTC3DocumentVector(t *testing.T) {
 	require.Equal(t, "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******/2019-02-25/cvm/tc3_request, "+
 		"SignedHeaders=content-type;host, Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c",
 		r.Header.Get("Authorization"))
+}
+
+// TestTC3KeyCache checks that the cached signing keys are TC3's derivation
+// for each secret key, day and service, and that the cache stays bounded.
+func TestTC3KeyCache(t *testing.T) {
+	t.Parallel()
+	derive := func(secretKey, date, service string) []byte { // TC3's step 3, uncached
+		key := hmacSHA256([]byte("TC3"+secretKey), date)
+		return hmacSHA256(hmacSHA256(key, service), "tc3_request")
+	}
+	var c tc3KeyCache
+	for range 2 { // the second round reads the cache
+		for _, secretKey := range []string{"key-1", "key-2"} {
+			for _, date := range []string{"2026-11-23", "2026-11-24"} {
+				for _, service := range []string{"cdb", "cvm"} {
+					require.Equal(t, derive(secretKey, date, service), c.get(secretKey, date, service))
+				}
+			}
+		}
+	}
+	require.Len(t, c.keys, 8)
+	for i := range maxTC3Keys + 1 {
+		c.get(strconv.Itoa(i), "2026-11-24", "cdb")
+	}
+	require.LessOrEqual(t, len(c.keys), maxTC3Keys)
+	require.Equal(t, derive("7", "2026-11-24", "cdb"), c.get("7", "2026-11-24", "cdb"))
 }
 
 // TestTC3ProbeRequests rebuilds the canonical requests the spec's probe
