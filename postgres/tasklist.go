@@ -105,7 +105,7 @@ func countedPageQuery(f *taskcenter.TaskFilter) (string, []any) {
 	}
 	args = append(args, f.Limit, max(f.Offset, 0))
 	q := fmt.Sprintf(`SELECT %s FROM (%s) AS p ORDER BY p.id DESC LIMIT $%d OFFSET $%d`,
-		qualified("p", taskColumns), strings.Join(branches, " UNION ALL "), len(args)-1, len(args))
+		pageColumns, strings.Join(branches, " UNION ALL "), len(args)-1, len(args))
 	return q, args
 }
 
@@ -144,7 +144,7 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (string, []any) {
 	conds, args := taskConds(totalArgs, f)
 	pageSQL, args := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
-	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + qualified("p", taskColumns) + `, (SELECT n FROM total)
+	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + pageColumns + `, (SELECT n FROM total)
 		FROM (` + pageSQL + `) AS p`
 	return q, args
 }

@@ -32,8 +32,12 @@ func (w *writes) send(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// qualifiedTaskColumns are taskColumns of tasks t.
-var qualifiedTaskColumns = qualified("t", taskColumns)
+// qualifiedTaskColumns are taskColumns of tasks t, pageColumns those of a
+// page p of them (listQuery, countedPageQuery), built once.
+var (
+	qualifiedTaskColumns = qualified("t", taskColumns)
+	pageColumns          = qualified("p", taskColumns)
+)
 
 // qualified is the comma-separated columns cols, each prefixed with alias.
 func qualified(alias, cols string) string {
