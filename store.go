@@ -53,8 +53,10 @@ type Store interface {
 	// A failure of the store itself is the error, and nothing is written.
 	TaskUpdateMany(ctx context.Context, ps []*TaskUpdateParams) ([]TaskResult, error)
 	// TaskClaim leases up to Max ready (INITIAL, RunAfter passed) tasks of
-	// the given types, oldest first, and makes them RUNNING for the worker;
-	// each attempt is counted. Concurrent claims never return the same task.
+	// the given types, oldest first, and makes them RUNNING for the worker,
+	// as Claim does: each attempt is counted, and a lease ends at Now+Lease
+	// or at the end of the task's timeout, whichever comes first.
+	// Concurrent claims never return the same task.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*Task, error)
 	// TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL,
 	// exclusive ones through their instances' queues, and returns how many.

@@ -123,14 +123,29 @@ func ValidAsyncRequestID(id string) bool {
 const AllTenants = "*"
 
 // Claim makes a ready task RUNNING for a worker: the attempt is counted, the
-// lease runs until now+lease, and requests of an earlier attempt are cleared.
+// lease runs until LeaseEnd, and requests of an earlier attempt are cleared.
 func Claim(t *Task, worker string, now time.Time, lease time.Duration) error {
 	if err := t.Transition(StatusRunning, now); err != nil {
 		return err
 	}
 	t.Attempts++
-	t.LeaseOwner, t.LeaseExpiresAt, t.ClaimedAt = worker, now.Add(lease), now
+	t.LeaseOwner, t.ClaimedAt = worker, now
+	t.LeaseExpiresAt = LeaseEnd(t, now, lease)
 	t.CancelRequested, t.PauseRequested = false, false
 	t.UpdatedAt = now
 	return nil
+}
+
+// LeaseEnd is when a lease of a running task taken or renewed at now for
+// lease ends: now+lease, but never past the end of the attempt's timeout. A
+// worker must not work past its lease; the attempt then ends, as a timeout,
+// and an exclusive task's instances go to the next task.
+func LeaseEnd(t *Task, now time.Time, lease time.Duration) time.Time {
+	end := now.Add(lease)
+	if t.Timeout > 0 {
+		if limit := t.ClaimedAt.Add(t.Timeout); limit.Before(end) {
+			return limit
+		}
+	}
+	return end
 }

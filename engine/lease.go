@@ -41,7 +41,8 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 }
 
 // Heartbeat extends the worker's lease and records progress and message.
-// A canceled or paused task answers so, and the worker stops.
+// A canceled or paused task answers so, and the worker stops. The lease is
+// not extended past the end of the attempt's timeout (tc.LeaseEnd).
 func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.HeartbeatResult, error) {
 	if p.Progress < 0 || p.Progress > 100 {
 		return nil, tc.Invalidf("progress", "progress must be between 0 and 100")
@@ -61,7 +62,7 @@ func (s *Service) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hea
 			res.CancelRequested, res.PauseRequested = t.CancelRequested, t.PauseRequested
 			return errStop
 		}
-		t.LeaseExpiresAt = now.Add(s.cfg.Lease)
+		t.LeaseExpiresAt = tc.LeaseEnd(t, now, s.cfg.Lease)
 		res.LeaseExpiresAt = t.LeaseExpiresAt
 		t.Progress, t.Message = p.Progress, p.Message
 		return nil

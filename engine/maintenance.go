@@ -126,8 +126,9 @@ func (m *Maintenance) Round(ctx context.Context) error {
 }
 
 // RescueExpired ends the attempts of running tasks whose lease expired (the
-// worker died or lost touch) or that outlived their timeout: each is a
-// failed attempt, retried while attempts remain, FAILED after the last.
+// worker died or lost touch, or the attempt reached its timeout, where
+// leases end): each is a failed attempt, retried while attempts remain,
+// FAILED after the last, unless a cancel or pause was asked for.
 func (s *Service) RescueExpired(ctx context.Context) (int, error) {
 	now := s.now()
 	refs, err := s.store.TaskExpired(ctx, now, 1000)
@@ -154,22 +155,22 @@ func (s *Service) RescueExpired(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// rescue fails the current attempt of an expired task; errStop when it was
-// settled meanwhile.
+// rescue ends the current attempt of a task whose lease expired: KILLED or
+// PAUSED when that was asked for, else a failed attempt. A lease never runs
+// past the attempt's timeout (tc.LeaseEnd), so a timed-out attempt has lost
+// its lease too; while a lease holds, its worker may still be at work, and
+// neither the task nor an exclusive task's instances are given to another
+// (a lease taken before leases ended at the timeout runs its course).
+// errStop when there is nothing to do.
 func (s *Service) rescue(t *tc.Task, now time.Time) error {
-	if t.Status != tc.StatusRunning {
+	if t.Status != tc.StatusRunning || !now.After(t.LeaseExpiresAt) {
 		return errStop
 	}
-	if now.After(t.LeaseExpiresAt) {
-		if stopped, err := settleStop(t, now); stopped {
-			return err // asked to stop, and the worker is gone or silent
-		}
+	if stopped, err := settleStop(t, now); stopped {
+		return err // asked to stop, and the worker is gone or silent
 	}
-	switch {
-	case t.Timeout > 0 && now.Sub(t.ClaimedAt) > t.Timeout:
+	if t.Timeout > 0 && now.Sub(t.ClaimedAt) >= t.Timeout {
 		return s.fail(t, now, -1, fmt.Sprintf("attempt %d timed out after %s", t.Attempts, t.Timeout), true)
-	case now.After(t.LeaseExpiresAt):
-		return s.fail(t, now, -1, fmt.Sprintf("attempt %d lost its worker %s: the lease expired", t.Attempts, t.LeaseOwner), true)
 	}
-	return errStop
+	return s.fail(t, now, -1, fmt.Sprintf("attempt %d lost its worker %s: the lease expired", t.Attempts, t.LeaseOwner), true)
 }

@@ -57,7 +57,8 @@ func claimQuery(allTenants, byType bool) string {
 	}
 	return `UPDATE tasks SET status = 'RUNNING',
 			started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, attempts = attempts + 1,
-			updated_at = ?, lease_owner = ?, lease_expires_at = ?, claimed_at = ?,
+			updated_at = ?, lease_owner = ?,
+			lease_expires_at = CASE WHEN timeout_ms > 0 THEN min(? + timeout_ms, ?) ELSE ? END, claimed_at = ?,
 			cancel_requested = 0, pause_requested = 0
 		WHERE id IN (SELECT id FROM tasks WHERE ` + ready + ` ORDER BY id LIMIT ?)
 		RETURNING ` + taskColumns
@@ -65,8 +66,8 @@ func claimQuery(allTenants, byType bool) string {
 
 // claimReady makes the oldest ready tasks RUNNING and returns them by id.
 func claimReady(ctx context.Context, tx *writeTx, p *tc.TaskClaimParams) ([]*tc.Task, error) {
-	now := millis(p.Now)
-	args := []any{now, now, p.WorkerID, millis(p.Now.Add(p.Lease)), now, now}
+	now, lease := millis(p.Now), millis(p.Now.Add(p.Lease))
+	args := []any{now, now, p.WorkerID, now, lease, lease, now, now}
 	allTenants := p.Tenant == tc.AllTenants
 	if !allTenants {
 		args = append(args, p.Tenant)

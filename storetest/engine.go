@@ -249,6 +249,23 @@ func init() {
 		require.Equal(t, tc.StatusInitial, f.status(t, "ta", blocked.ID))
 	})
 
+	register("ClaimLeaseEndsAtTimeout", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "a")
+		short := f.task(t, "ta", tc.TypeReboot, []string{"a"}, func(task *tc.Task) { task.Timeout = 10 * time.Second })
+		long := f.task(t, "ta", tc.TypeReboot, []string{"a"}, func(task *tc.Task) { task.Timeout = time.Hour })
+		none := f.task(t, "ta", tc.TypeReboot, []string{"a"}, nil)
+		claimed := f.claim(t, "ta", 3) // a lease of a minute
+		require.Len(t, claimed, 3)
+		want := map[int64]time.Time{short.ID: f.now.Add(10 * time.Second), long.ID: f.now.Add(time.Minute), none.ID: f.now.Add(time.Minute)}
+		for _, task := range claimed {
+			require.True(t, want[task.ID].Equal(task.LeaseExpiresAt), "task %d: lease until %s, want %s", task.ID, task.LeaseExpiresAt, want[task.ID])
+			stored, err := f.store.TaskGet(f.ctx, "ta", task.ID)
+			require.NoError(t, err)
+			require.True(t, want[task.ID].Equal(stored.LeaseExpiresAt), "task %d stored: lease until %s", task.ID, stored.LeaseExpiresAt)
+		}
+	})
+
 	register("TaskExpired", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "a")

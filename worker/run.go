@@ -15,6 +15,8 @@ var (
 	errCanceled  = errors.New("task canceled")
 	errPaused    = errors.New("task paused")
 	errLeaseLost = errors.New("lease lost")
+	// errTimedOut: the lease ended with the attempt's timeout (tc.LeaseEnd).
+	errTimedOut = fmt.Errorf("attempt timed out: %w", context.DeadlineExceeded)
 )
 
 // run runs one claimed task: the handler, heartbeats beside it, and the
@@ -29,6 +31,9 @@ func (w *Worker) run(parent context.Context, t *tc.Task) {
 		defer stop()
 	}
 	hb := &heartbeat{w: w, lease: lease, progress: t.Progress, kick: make(chan struct{}, 1), until: t.LeaseExpiresAt}
+	if t.Timeout > 0 {
+		hb.timeoutAt = t.ClaimedAt.Add(t.Timeout)
+	}
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); hb.loop(ctx, cancel) }()
 
@@ -77,7 +82,7 @@ func (w *Worker) settle(lease tc.TaskLease, cause error, result *Result, err err
 			Message: result.Message, AttachInfo: result.AttachInfo})
 	default:
 		f := &Failure{Code: -1, Message: err.Error(), Retryable: true}
-		if !errors.As(err, &f) && errors.Is(err, context.DeadlineExceeded) {
+		if !errors.As(err, &f) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(cause, errTimedOut)) {
 			f.Message = "attempt timed out"
 		}
 		_, rerr = w.svc.FailTask(ctx, &tc.FailParams{TaskLease: lease, Code: f.Code, Message: f.Message, Retryable: f.Retryable})
@@ -93,6 +98,9 @@ type heartbeat struct {
 	lease tc.TaskLease
 	kick  chan struct{} // a report asks for an early heartbeat
 	until time.Time     // the lease's end as last renewed; zero when unknown
+	// timeoutAt is the end of the attempt's timeout, where leases end; zero
+	// when the task has none.
+	timeoutAt time.Time
 
 	mu       sync.Mutex
 	progress int
@@ -127,6 +135,10 @@ func (h *heartbeat) loop(ctx context.Context, stop context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case <-lapse:
+			if !h.timeoutAt.IsZero() && !h.until.Before(h.timeoutAt) {
+				stop(errTimedOut) // the lease could not run past the timeout: report it
+				return
+			}
 			h.w.cfg.Logger.Warn("lease lapsed without a renewal", "task", h.lease.ID)
 			stop(errLeaseLost)
 			return

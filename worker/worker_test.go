@@ -55,3 +55,40 @@ func TestLeaseLapseStopsHandler(t *testing.T) {
 		t.Fatal("the handler ran on past its lease")
 	}
 }
+
+// TestTimeoutReported: a lease ends with the attempt's timeout
+// (tc.LeaseEnd), and the worker then stops the handler and reports the
+// timeout itself; no maintenance runs here to do it for the worker.
+func TestTimeoutReported(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(ctx))
+	t.Cleanup(func() { store.Close() })
+	svc := engine.New(store, engine.Config{Lease: 10 * time.Second})
+	_, err = svc.PutInstance(ctx, &tc.Instance{ID: "i1", Tenant: "ta"})
+	require.NoError(t, err)
+
+	w := worker.New(svc, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 50 * time.Millisecond, Wait: 100 * time.Millisecond})
+	w.Handle(tc.TypeReboot, func(ctx context.Context, _ *tc.Task, _ worker.Reporter) (*worker.Result, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	w.Start(ctx)
+	t.Cleanup(w.Stop)
+	task, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"},
+		Timeout: 200 * time.Millisecond, MaxAttempts: 1})
+	require.NoError(t, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for task.Status != tc.StatusFailed {
+		require.True(t, time.Now().Before(deadline), "the task is still %s", task.Status)
+		time.Sleep(10 * time.Millisecond)
+		task, err = svc.GetTask(ctx, "ta", task.ID)
+		require.NoError(t, err)
+	}
+	require.Equal(t, "attempt timed out", task.Message)
+	events, err := svc.TaskEvents(ctx, "ta", task.ID)
+	require.NoError(t, err)
+	require.Equal(t, "w", events[len(events)-1].Actor, "the worker reported it")
+}
