@@ -29,6 +29,9 @@ type Task struct {
 	RunAfter       *time.Time      `json:"run_after"`
 	TimeoutSeconds int64           `json:"timeout_seconds"`
 	LeaseExpiresAt *time.Time      `json:"lease_expires_at,omitempty"` // while RUNNING
+	// ClaimedAt is when the running attempt was claimed; its timeout, and
+	// with it every lease of the attempt, ends TimeoutSeconds later.
+	ClaimedAt *time.Time `json:"claimed_at,omitempty"` // while RUNNING
 	// A running task asked to stop: it becomes KILLED or PAUSED once its
 	// worker has stopped.
 	CancelRequested bool `json:"cancel_requested"`
@@ -237,6 +240,9 @@ func FromTask(t *tc.Task) Task {
 		MaxAttempts: t.MaxAttempts, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
 		LeaseExpiresAt: optTime(t.LeaseExpiresAt), CancelRequested: t.CancelRequested, PauseRequested: t.PauseRequested,
 	}
+	if t.Status == tc.StatusRunning {
+		w.ClaimedAt = optTime(t.ClaimedAt)
+	}
 	for _, a := range t.AttachInfo {
 		w.AttachInfo = append(w.AttachInfo, Attach{Key: a.Key, Value: a.Value})
 	}
@@ -261,7 +267,7 @@ func ToTask(w *Task) *tc.Task {
 	for _, p := range []struct {
 		src *time.Time
 		dst *time.Time
-	}{{w.StartedAt, &t.StartedAt}, {w.EndedAt, &t.EndedAt}, {w.RunAfter, &t.RunAfter}, {w.LeaseExpiresAt, &t.LeaseExpiresAt}} {
+	}{{w.StartedAt, &t.StartedAt}, {w.EndedAt, &t.EndedAt}, {w.RunAfter, &t.RunAfter}, {w.LeaseExpiresAt, &t.LeaseExpiresAt}, {w.ClaimedAt, &t.ClaimedAt}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}

@@ -55,6 +55,43 @@ func TestRemoteWorker(t *testing.T) {
 	require.Equal(t, "RUNNING>SUCCEED 100 "+workerTokenID(t, e)+"/agent-1", progress[len(progress)-1])
 }
 
+// TestRemoteWorkerTimeout: a running task says when it was claimed, its
+// lease ends with its timeout, and the remote worker then stops the handler
+// and reports the timeout itself (no maintenance runs here to do it).
+func TestRemoteWorkerTimeout(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	started := make(chan struct{})
+	w := client.New(e.url, e.workerA).NewWorker(worker.Config{ID: "agent-1", Heartbeat: 50 * time.Millisecond, Wait: time.Second})
+	w.Handle("REBOOT", func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	w.Start(context.Background())
+	t.Cleanup(w.Stop)
+
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, TimeoutSeconds: 1, MaxAttempts: 1})
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	<-started
+	var got api.Task
+	e.call(e.readA, "GET", path, nil, 200, &got)
+	require.Equal(t, tc.StatusRunning, got.Status)
+	require.NotNil(t, got.ClaimedAt)
+	require.NotNil(t, got.LeaseExpiresAt)
+	require.True(t, got.ClaimedAt.Add(time.Second).Equal(*got.LeaseExpiresAt), "lease until %s, claimed at %s", got.LeaseExpiresAt, got.ClaimedAt)
+	waitUntil(t, func() bool {
+		got = api.Task{}
+		e.call(e.readA, "GET", path, nil, 200, &got)
+		return got.Status == tc.StatusFailed
+	})
+	require.Equal(t, "attempt timed out", got.Message)
+	require.Nil(t, got.ClaimedAt, "only while running")
+	var events api.EventList
+	e.call(e.readA, "GET", path+"/events", nil, 200, &events)
+	require.Equal(t, workerTokenID(t, e)+"/agent-1", events.Events[len(events.Events)-1].Actor, "the worker reported it")
+}
+
 func TestWorkerEndpoints(t *testing.T) {
 	t.Parallel()
 	e := setup(t)

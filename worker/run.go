@@ -31,7 +31,7 @@ func (w *Worker) run(parent context.Context, t *tc.Task) {
 		defer stop()
 	}
 	hb := &heartbeat{w: w, lease: lease, progress: t.Progress, kick: make(chan struct{}, 1), until: t.LeaseExpiresAt}
-	if t.Timeout > 0 {
+	if t.Timeout > 0 && !t.ClaimedAt.IsZero() { // a server that does not say when leaves it unknown
 		hb.timeoutAt = t.ClaimedAt.Add(t.Timeout)
 	}
 	hbDone := make(chan struct{})
