@@ -14,7 +14,7 @@ func (h *Handler) createCredential(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	caller := tc.CredentialFrom(r.Context())
-	tenant := ""
+	tenant := body.Tenant // an admin credential has none: the engine refuses one named
 	if body.Role != tc.RoleAdmin {
 		var err error
 		if tenant, err = tenantOf(r, body.Tenant, false); err != nil {

@@ -98,8 +98,14 @@ func TestRoles(t *testing.T) {
 	require.Len(t, cred.Secret, 32)
 	e.call(e.opA, "POST", "/api/v1/credentials", api.CreateCredential{Kind: tc.KindHuaweiAKSK}, 201, &cred)
 	require.Regexp(t, `^[A-Z0-9]{20}$`, cred.ID)
+	// An admin credential belongs to no tenant: asking for one of a tenant is
+	// refused, not turned into an admin of every tenant.
+	_, detail := e.apiError(e.admin, "POST", "/api/v1/credentials", api.CreateCredential{Tenant: "ta", Kind: tc.KindNative, Role: tc.RoleAdmin})
+	require.Equal(t, "tenant", detail.Field)
+	e.call(e.admin, "POST", "/api/v1/credentials", api.CreateCredential{Kind: tc.KindNative, Role: tc.RoleAdmin}, 201, &cred)
+	require.Empty(t, cred.Tenant)
 	// The admin must name a tenant for tenant data.
-	_, detail := e.apiError(e.admin, "POST", "/api/v1/tasks", submit)
+	_, detail = e.apiError(e.admin, "POST", "/api/v1/tasks", submit)
 	require.Equal(t, "tenant", detail.Field)
 	var list api.TaskList
 	e.call(e.admin, "GET", "/api/v1/tasks", nil, 200, &list)
