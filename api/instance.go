@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"net/http"
+	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -55,25 +56,43 @@ func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	after := ""
+	f := &tc.InstanceFilter{Tenant: tenant, Limit: limit + 1}
 	if c := q.get("cursor"); c != "" {
-		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || tc.ValidateInstanceID("cursor", string(b)) != nil {
-			return tc.Invalidf("cursor", "cursor is not one this API returned")
+		if f.AfterID, f.AfterTenant, err = instanceCursor(c); err != nil {
+			return err
 		}
-		after = string(b)
 	}
-	list, err := h.svc.ListInstances(r.Context(), &tc.InstanceFilter{Tenant: tenant, AfterID: after, Limit: limit + 1})
+	list, err := h.svc.ListInstances(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	out := InstanceList{Instances: []Instance{}}
 	if len(list) > limit {
 		list = list[:limit]
-		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(list[limit-1].ID))
+		last := list[limit-1]
+		cursor := last.ID
+		if tenant == tc.AllTenants { // ids repeat across tenants: go on from (id, tenant)
+			cursor += "/" + last.Tenant
+		}
+		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(cursor))
 	}
 	for _, inst := range list {
 		out.Instances = append(out.Instances, FromInstance(inst))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// instanceCursor decodes a cursor of listInstances: the last instance id of
+// the page before and, in a list of every tenant, "/" and its tenant.
+func instanceCursor(c string) (id, tenant string, err error) {
+	bad := tc.Invalidf("cursor", "cursor is not one this API returned")
+	b, derr := base64.RawURLEncoding.DecodeString(c)
+	if derr != nil {
+		return "", "", bad
+	}
+	id, tenant, hasTenant := strings.Cut(string(b), "/")
+	if tc.ValidateInstanceID("cursor", id) != nil || hasTenant && tc.ValidateTenant(tenant) != nil {
+		return "", "", bad
+	}
+	return id, tenant, nil
 }

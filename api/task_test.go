@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"testing"
@@ -134,6 +135,26 @@ func TestInstances(t *testing.T) {
 	e.call(e.admin, "GET", "/api/v1/instances?tenant=tb", nil, 200, &list)
 	require.Len(t, list.Instances, 1)
 	require.Equal(t, "cdb-b1", list.Instances[0].ID)
+
+	// Or page through every tenant's, one at a time: an id two tenants use
+	// comes once per tenant, none is skipped.
+	e.instance(e.opB, "cdb-a1")
+	e.instance(e.opB, "cdb-a2")
+	var pages []string
+	cursor := ""
+	for {
+		list = api.InstanceList{}
+		e.call(e.admin, "GET", "/api/v1/instances?limit=1&cursor="+cursor, nil, 200, &list)
+		require.Len(t, list.Instances, 1)
+		pages = append(pages, list.Instances[0].Tenant+"/"+list.Instances[0].ID)
+		if cursor = list.NextCursor; cursor == "" {
+			break
+		}
+	}
+	require.Equal(t, []string{"ta/cdb-a1", "tb/cdb-a1", "ta/cdb-a2", "tb/cdb-a2", "tb/cdb-b1"}, pages)
+	// A cursor with a tenant that is not one is refused.
+	_, detail := e.apiError(e.admin, "GET", "/api/v1/instances?cursor="+base64.RawURLEncoding.EncodeToString([]byte("cdb-a1/t b")), nil)
+	require.Equal(t, "cursor", detail.Field)
 }
 
 func TestTaskTypes(t *testing.T) {

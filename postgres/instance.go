@@ -39,7 +39,11 @@ func (s *Store) InstanceGet(ctx context.Context, tenant, id string) (*taskcenter
 // most Limit of them; a Limit of 0 or less lists every instance.
 func (s *Store) InstanceList(ctx context.Context, f *taskcenter.InstanceFilter) ([]*taskcenter.Instance, error) {
 	conds, args := tenantScope(nil, nil, "tenant", f.Tenant)
-	if f.AfterID != "" {
+	switch {
+	case f.AfterID != "" && f.AfterTenant != "":
+		args = append(args, f.AfterID, f.AfterTenant)
+		conds = append(conds, fmt.Sprintf("(id, tenant) > ($%d, $%d)", len(args)-1, len(args)))
+	case f.AfterID != "":
 		args = append(args, f.AfterID)
 		conds = append(conds, fmt.Sprintf("id > $%d", len(args)))
 	}

@@ -39,7 +39,10 @@ func (s *Store) InstanceGet(ctx context.Context, tenant, id string) (*tc.Instanc
 func (s *Store) InstanceList(ctx context.Context, f *tc.InstanceFilter) ([]*tc.Instance, error) {
 	var w where
 	w.tenant(f.Tenant)
-	if f.AfterID != "" {
+	switch {
+	case f.AfterID != "" && f.AfterTenant != "":
+		w.add("(id, tenant) > (?, ?)", f.AfterID, f.AfterTenant)
+	case f.AfterID != "":
 		w.add("id > ?", f.AfterID)
 	}
 	if len(f.IDs) > 0 {

@@ -59,6 +59,32 @@ func init() {
 		require.Len(t, all, 2)
 	})
 
+	register("InstanceListAfterAcrossTenants", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		for _, tenant := range []string{"ta", "tb"} {
+			for _, id := range []string{"a", "b"} {
+				f.instance(t, tenant, id)
+			}
+		}
+		var got []string
+		after := &tc.InstanceFilter{Tenant: tc.AllTenants, Limit: 1}
+		for {
+			list, err := f.store.InstanceList(f.ctx, after)
+			require.NoError(t, err)
+			if len(list) == 0 {
+				break
+			}
+			got = append(got, list[0].Tenant+"/"+list[0].ID)
+			after.AfterID, after.AfterTenant = list[0].ID, list[0].Tenant
+		}
+		require.Equal(t, []string{"ta/a", "tb/a", "ta/b", "tb/b"}, got)
+		// Within one tenant the id alone goes on.
+		list, err := f.store.InstanceList(f.ctx, &tc.InstanceFilter{Tenant: "tb", AfterID: "a", Limit: 5})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Equal(t, "tb/b", list[0].Tenant+"/"+list[0].ID)
+	})
+
 	register("InstanceListIDs", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		for _, id := range []string{"a", "b", "c"} {
