@@ -168,6 +168,23 @@ func TestTaskTypes(t *testing.T) {
 	e.call(e.admin, "PUT", "/api/v1/types/REBOOT", api.TaskType{}, 400, nil)
 	task := e.submit(e.opA, api.SubmitTask{Type: "VacuumFull", InstanceIDs: []string{"cdb-a1"}})
 	require.Equal(t, int64(600), task.TimeoutSeconds)
+
+	// A type is exclusive unless it says otherwise, as the built-in ones are.
+	var typ api.TaskType
+	e.call(e.admin, "PUT", "/api/v1/types/Analyze", `{"description":"analyze"}`, 200, &typ)
+	require.True(t, typ.Exclusive)
+	e.call(e.admin, "PUT", "/api/v1/types/Checksum", `{"description":"checksum","exclusive":false}`, 200, &typ)
+	require.False(t, typ.Exclusive)
+	first := e.submit(e.opA, api.SubmitTask{Type: "Analyze", InstanceIDs: []string{"cdb-a2"}})
+	second := e.submit(e.opA, api.SubmitTask{Type: "Analyze", InstanceIDs: []string{"cdb-a2"}})
+	require.Equal(t, tc.StatusInitial, first.Status)
+	require.Equal(t, tc.StatusWaiting, second.Status, "queued behind the first")
+	e.call(e.readA, "GET", "/api/v1/types", nil, 200, &list)
+	for _, ty := range list.Types {
+		if ty.Key == "Checksum" {
+			require.False(t, ty.Exclusive)
+		}
+	}
 }
 
 func ids(tasks []api.Task) []int64 {

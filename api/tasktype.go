@@ -26,7 +26,7 @@ func (h *Handler) listTypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) putType(w http.ResponseWriter, r *http.Request) error {
-	var body TaskType
+	var body PutTaskType
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) putType(w http.ResponseWriter, r *http.Request) error {
 	}
 	t := tc.TaskType{
 		Key: r.PathValue("key"), TencentCode: body.TencentCode, Description: body.Description,
-		Exclusive: body.Exclusive, Timeout: time.Duration(body.TimeoutSeconds) * time.Second,
+		Exclusive: body.Exclusive == nil || *body.Exclusive, Timeout: time.Duration(body.TimeoutSeconds) * time.Second,
 		MaxAttempts: body.MaxAttempts,
 	}
 	if err := h.svc.PutTaskType(r.Context(), &t); err != nil {

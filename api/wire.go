@@ -144,6 +144,18 @@ type TaskType struct {
 	Builtin        bool   `json:"builtin"`
 }
 
+// PutTaskType is the body of PUT /api/v1/types/{key}: a TaskType, whose
+// Exclusive is true when left out, as for the built-in types.
+type PutTaskType struct {
+	Key            string `json:"key,omitempty"`
+	TencentCode    int    `json:"tencent_code,omitempty"`
+	Description    string `json:"description"`
+	Exclusive      *bool  `json:"exclusive,omitempty"`
+	TimeoutSeconds int64  `json:"timeout_seconds"`
+	MaxAttempts    int    `json:"max_attempts"`
+	Builtin        bool   `json:"builtin,omitempty"` // read-only: refused when true
+}
+
 // TaskTypeList is the answer of GET /api/v1/types.
 type TaskTypeList struct {
 	Types []TaskType `json:"types"`
