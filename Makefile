@@ -19,7 +19,7 @@ lint: ## vet and formatting
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each
-	@for pkg in ./api ./dialect/tencent ./dialect/qcloud ./dialect/huawei; do \
+	@for pkg in ./api ./dialect/tencent ./dialect/qcloud ./dialect/huawei ./internal/strictjson; do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$target"; \
 	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || \
