@@ -270,15 +270,44 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.GreaterOrEqual(t, bands, 3, "the timeline draws a band per event")
 	screenshot(t, ctx, "console-task.png")
 
-	// Cancel through the button and its confirmation: KILLED.
+	// Cancel through the button and its confirmation: the running task's
+	// worker is asked to stop, then it is KILLED.
+	var confirmText string
 	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(e.url+"/console/#/tasks"), chromedp.WaitVisible("#total", chromedp.ByID),
 		chromedp.Click(fmt.Sprintf(`button[data-action="cancel"][data-task-id="%d"]`, e.running.ID), chromedp.ByQuery),
 		chromedp.WaitVisible("#confirm-yes", chromedp.ByID),
+		chromedp.Text("#confirm-text", &confirmText, chromedp.ByID),
 		chromedp.Click("#confirm-yes", chromedp.ByID)))
+	require.Contains(t, confirmText, "asked to stop", "a running task is not KILLED at once")
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('tr[data-task-id="%d"]')?.dataset.status === "KILLED"`, e.running.ID), "the task KILLED")
 	got, err := e.cli.GetTask(context.Background(), "", e.running.ID)
 	require.NoError(t, err)
 	require.Equal(t, tc.StatusKilled, got.Status)
+
+	// The instances, a page at a time: every one of acme's, once.
+	for i := range 26 {
+		_, err := e.cli.PutInstance(context.Background(), fmt.Sprintf("cdb-extra-%02d", i), api.PutInstance{Name: "extra"})
+		require.NoError(t, err)
+	}
+	cards := func() []string {
+		var ids []string
+		require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll("section.instance")].map(s => s.dataset.instanceId)`, &ids)))
+		return ids
+	}
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(e.url+"/console/#/instances"), chromedp.WaitVisible("#instances-shown", chromedp.ByID)))
+	waitJS(t, ctx, `document.querySelector("#instances-shown").textContent === "24"`, "a first page of 24")
+	first := cards()
+	waitJS(t, ctx, `!document.querySelector("#toast").classList.contains("show")`, "the cancel's toast gone from over the pager")
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#next-instances", chromedp.ByID)))
+	waitJS(t, ctx, `location.hash.includes("cursors=") && document.querySelector("#instances-shown")?.textContent === "4"`, "a second page of 4")
+	all := append(first, cards()...)
+	require.Len(t, all, 28)
+	seen := map[string]bool{}
+	for _, id := range all {
+		require.False(t, seen[id], "instance %s shown twice", id)
+		seen[id] = true
+	}
+	require.True(t, seen["cdb-orders"] && seen["cdb-billing"] && seen["cdb-extra-25"])
 
 	// A reader sees the same list and no action button, here or on a task.
 	rctx := newTab()

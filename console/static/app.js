@@ -106,11 +106,18 @@ function actions(task, after) {
   return el("div", { class: "actions" }, verbs.map((v) => el("button", {
     type: "button", class: v === "cancel" ? "small danger-ghost" : "small", "data-action": v, "data-task-id": task.id,
     on: { click: async () => {
-      const what = { cancel: "It will be KILLED at once; its worker stops at its next heartbeat.", pause: "It stops and leaves its instances' queues until resumed.", resume: "It queues again at its place." }[v];
+      const running = task.status === "RUNNING";
+      const what = {
+        cancel: running ? "Its worker is asked to stop at its next heartbeat; the task becomes KILLED once the worker has stopped or its lease has run out." : "It will be KILLED at once.",
+        pause: running ? "Its worker is asked to stop at its next heartbeat; the task becomes PAUSED once the worker has stopped, and leaves its instances' queues until resumed." : "It stops and leaves its instances' queues until resumed.",
+        resume: "It queues again at its place.",
+      }[v];
       if (!(await confirmDialog(`Task ${task.id} (${task.type} on ${task.instance_ids.join(", ")}): ${what}`, v))) return;
       try {
         const t = await api(`/api/v1/tasks/${task.id}/${v}?` + withTenant({ tenant: task.tenant }), { method: "POST" });
-        toast(`Task ${t.id} is ${t.status}`);
+        toast(t.status === "RUNNING" && (t.cancel_requested || t.pause_requested)
+          ? `Task ${t.id}: ${t.cancel_requested ? "cancel" : "pause"} requested; its worker stops at its next heartbeat`
+          : `Task ${t.id} is ${t.status}`);
         after(t);
       } catch (e) { toast(e.message, true); }
     } },
@@ -335,8 +342,14 @@ function chart(task, events) {
 
 // --- instances ---------------------------------------------------------------
 
-async function instancesView() {
-  const list = await api("/api/v1/instances?" + withTenant({ limit: 100 }));
+// INSTANCES_PAGE is the instances a page shows; each card reads its tasks.
+const INSTANCES_PAGE = 24;
+
+async function instancesView(q) {
+  const cursors = (q.get("cursors") || "").split(",").filter(Boolean);
+  const cursor = cursors[cursors.length - 1] || "";
+  const go = (cs) => { location.hash = "#/instances" + (cs.length ? "?" + new URLSearchParams({ cursors: cs.join(",") }) : ""); };
+  const list = await api("/api/v1/instances?" + withTenant({ limit: INSTANCES_PAGE, ...(cursor ? { cursor } : {}) }));
   const cards = await Promise.all(list.instances.map(async (inst) => {
     const p = { instance_id: inst.id, limit: 5 };
     if (state.who.role === "admin") p.tenant = inst.tenant;
@@ -348,8 +361,14 @@ async function instancesView() {
       el("h3", {}, `Running (${running.total})`), running.tasks.length ? el("ul", { class: "mini" }, running.tasks.map(line)) : el("p", { class: "muted small" }, "Nothing running."),
       el("h3", {}, `Recent (${recent.total} in all)`), recent.tasks.length ? el("ul", { class: "mini" }, recent.tasks.map(line)) : el("p", { class: "muted small" }, "No task yet."));
   }));
-  $("#view").replaceChildren(el("div", { class: "head" }, el("h1", {}, "Instances"), el("p", { class: "total" }, el("strong", {}, list.instances.length), " instances")),
-    cards.length ? el("div", { class: "instances" }, cards) : el("p", { class: "muted" }, "No instance yet."));
+  const paged = cursors.length > 0 || Boolean(list.next_cursor);
+  const shown = el("p", { class: "total" }, el("strong", { id: "instances-shown" }, list.instances.length), list.instances.length === 1 ? " instance" : " instances", paged ? ` on page ${cursors.length + 1}` : "");
+  const pager = paged ? el("nav", { class: "pager", "aria-label": "Pages" },
+    el("button", { type: "button", class: "secondary", disabled: !cursors.length, on: { click: () => go(cursors.slice(0, -1)) } }, "← Previous"),
+    el("span", { class: "muted" }, `Page ${cursors.length + 1}`),
+    el("button", { type: "button", class: "secondary", id: "next-instances", disabled: !list.next_cursor, on: { click: () => go([...cursors, list.next_cursor]) } }, "Next →")) : null;
+  $("#view").replaceChildren(el("div", { class: "head" }, el("h1", {}, "Instances"), shown),
+    cards.length ? el("div", { class: "instances" }, cards) : el("p", { class: "muted" }, "No instance yet."), ...(pager ? [pager] : []));
   state.onChange = (c) => {
     for (const b of document.querySelectorAll(`.bar[data-task-id="${c.task.id}"]`)) updateBar(b, c.to, c.progress);
     if (c.from !== c.to) { clearTimeout(instancesView.t); instancesView.t = setTimeout(route, 400); }
@@ -370,7 +389,7 @@ async function route() {
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   try {
     if (path.startsWith("/task/")) { $("#nav-tasks").setAttribute("aria-current", "page"); await taskView(Number(path.slice(6)), q); }
-    else if (path === "/instances") { $("#nav-instances").setAttribute("aria-current", "page"); await instancesView(); }
+    else if (path === "/instances") { $("#nav-instances").setAttribute("aria-current", "page"); await instancesView(q); }
     else { $("#nav-tasks").setAttribute("aria-current", "page"); await tasksView(q); }
     const handler = state.onChange;
     if (handler && handler !== buffer) for (const c of pending) handler(c);
