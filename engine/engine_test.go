@@ -139,3 +139,24 @@ func steps(events []*tc.Event) []string {
 	}
 	return out
 }
+
+// TestListRepeatedFilters: a type or status repeated tens of thousands of
+// times, as a request may ask, is one value to the store (SQLite takes at
+// most 32,766 values in a statement).
+func TestListRepeatedFilters(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		e := setup(t, open(t), engine.Config{})
+		e.submit(t, "Noop", []string{"i0"}, nil)
+		e.submit(t, tc.TypeReboot, []string{"i1"}, nil)
+		f := &tc.TaskFilter{Tenant: "ta", Limit: 10}
+		for range 20000 {
+			f.Statuses = append(f.Statuses, tc.StatusInitial, tc.StatusWaiting)
+			f.Types = append(f.Types, "Noop", tc.TypeReboot)
+		}
+		page, err := e.svc.ListTasks(e.ctx, f)
+		require.NoError(t, err)
+		require.Equal(t, 2, page.Total)
+		require.Len(t, page.Tasks, 2)
+		require.Len(t, f.Statuses, 40000, "the caller's filter is left as it was")
+	})
+}
