@@ -195,6 +195,18 @@ func TestEventsStreamTickets(t *testing.T) {
 	}
 	e.call(e.readB, "POST", "/api/v1/events/tickets", nil, 429, nil)
 	require.NotContains(t, e.logs.String(), ticket, "tickets never reach the log")
+
+	// And per tenant: ta's operator, however many credentials it makes,
+	// cannot take the tickets of tb or of the administrators.
+	for range 512 / 16 {
+		reader := e.credential(e.opA, "", tc.RoleReader)
+		for range 16 {
+			e.call(reader, "POST", "/api/v1/events/tickets", nil, 201, nil)
+		}
+	}
+	e.call(e.credential(e.opA, "", tc.RoleReader), "POST", "/api/v1/events/tickets", nil, 429, nil)
+	e.call(e.credential(e.opB, "", tc.RoleReader), "POST", "/api/v1/events/tickets", nil, 201, nil)
+	e.call(e.admin, "POST", "/api/v1/events/tickets", nil, 201, nil)
 }
 
 func TestEventsStreamFiltersAndResume(t *testing.T) {

@@ -20,14 +20,20 @@ const (
 	TicketTTL = 30 * time.Second
 	// maxTickets bounds the live tickets of the process, maxTicketsPerCred
 	// those of one credential: a token cannot fill the memory by asking.
-	maxTickets        = 10_000
-	maxTicketsPerCred = 16
+	// maxTicketsPerOwner bounds those of the credentials of one tenant (or
+	// of the administrators): an operator can make any number of
+	// credentials, and its tenant must not take the process's every ticket
+	// from the others.
+	maxTickets         = 10_000
+	maxTicketsPerCred  = 16
+	maxTicketsPerOwner = 512
 )
 
 // ticket is what a ticket stands for: the credential that asked for it and
 // the tenant its stream may show.
 type ticket struct {
 	credID  string
+	owner   string // the credential's own tenant, "" for an administrator
 	tenant  string
 	expires time.Time
 }
@@ -40,30 +46,33 @@ type ticket struct {
 // not).
 type tickets struct {
 	mu      sync.Mutex
-	byHash  map[[32]byte]ticket
-	perCred map[string]int
-	now     func() time.Time
+	byHash   map[[32]byte]ticket
+	perCred  map[string]int
+	perOwner map[string]int
+	now      func() time.Time
 }
 
 func newTickets() *tickets {
-	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, now: time.Now}
+	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, perOwner: map[string]int{}, now: time.Now}
 }
 
-// issue returns a new ticket for cred on tenant.
-func (ts *tickets) issue(credID, tenant string) (string, time.Time, error) {
+// issue returns a new ticket for a credential of owner (its own tenant, ""
+// for an administrator) on tenant.
+func (ts *tickets) issue(cred *tc.Credential, tenant string) (string, time.Time, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	now := ts.now()
 	ts.expire(now)
-	if len(ts.byHash) >= maxTickets || ts.perCred[credID] >= maxTicketsPerCred {
+	if len(ts.byHash) >= maxTickets || ts.perCred[cred.ID] >= maxTicketsPerCred || ts.perOwner[cred.Tenant] >= maxTicketsPerOwner {
 		return "", time.Time{}, tc.Errorf(tc.ERATELIMIT, "too many unused stream tickets; use one or wait %s", TicketTTL)
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	text := base64.RawURLEncoding.EncodeToString(b[:])
-	t := ticket{credID: credID, tenant: tenant, expires: now.Add(TicketTTL)}
+	t := ticket{credID: cred.ID, owner: cred.Tenant, tenant: tenant, expires: now.Add(TicketTTL)}
 	ts.byHash[sha256.Sum256([]byte(text))] = t
-	ts.perCred[credID]++
+	ts.perCred[cred.ID]++
+	ts.perOwner[cred.Tenant]++
 	return text, t.expires, nil
 }
 
@@ -96,6 +105,9 @@ func (ts *tickets) forget(h [32]byte, t ticket) {
 	if ts.perCred[t.credID]--; ts.perCred[t.credID] <= 0 {
 		delete(ts.perCred, t.credID)
 	}
+	if ts.perOwner[t.owner]--; ts.perOwner[t.owner] <= 0 {
+		delete(ts.perOwner, t.owner)
+	}
 }
 
 // createTicket answers POST /api/v1/events/tickets: a ticket for the
@@ -110,7 +122,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	text, expires, err := h.tickets.issue(tc.CredentialFrom(r.Context()).ID, tenant)
+	text, expires, err := h.tickets.issue(tc.CredentialFrom(r.Context()), tenant)
 	if err != nil {
 		return err
 	}
