@@ -19,6 +19,9 @@ const HeartbeatInterval = 15 * time.Second
 // reading is dropped instead of holding the handler forever.
 const streamWriteTimeout = 30 * time.Second
 
+// streamChunk is about the most a stream holds before it writes.
+const streamChunk = 64 << 10
+
 // events streams the changes of the caller's tenant's tasks as server-sent
 // events: "task" messages whose id is the event's seq (so a reconnect's
 // Last-Event-ID resumes after it), heartbeat comments, and a final "reset"
@@ -97,12 +100,17 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 				send("event: reset\ndata: " + mustJSON(ErrorDetail{Code: tc.ErrorCode(err), Message: tc.ErrorMessage(err)}) + "\n\n")
 				return nil
 			}
+			// Sent in parts of about streamChunk bytes: a replay of many
+			// large tasks would otherwise be held in memory whole.
 			var b strings.Builder
-			for _, c := range changes {
+			for i, c := range changes {
 				fmt.Fprintf(&b, "id: %d\nevent: task\ndata: %s\n\n", c.Event.Seq, mustJSON(FromTaskChange(c)))
-			}
-			if b.Len() > 0 && !send(b.String()) {
-				return nil
+				if b.Len() >= streamChunk || i == len(changes)-1 {
+					if !send(b.String()) {
+						return nil
+					}
+					b.Reset()
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -116,21 +117,63 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A page is read listPart tasks at a time, and ends early, with a
+	// cursor, once its tasks' JSON passes maxPageBytes: a task may carry
+	// hundreds of KiB (context, message, attach info), and a thousand of
+	// them must not be held in memory at once.
 	limit := f.Limit
-	f.Limit++ // one more tells whether a next page exists
-	page, err := h.svc.ListTasks(r.Context(), f)
-	if err != nil {
-		return err
+	out := rawTaskList{Tasks: []json.RawMessage{}}
+	size, first := 0, true
+	for {
+		part := *f
+		part.Limit = min(limit-len(out.Tasks), listPart) + 1 // one more tells whether more follow
+		page, err := h.svc.ListTasks(r.Context(), &part)
+		if err != nil {
+			return err
+		}
+		if first {
+			out.Total, first = page.Total, false
+		}
+		more := len(page.Tasks) == part.Limit
+		if more {
+			page.Tasks = page.Tasks[:part.Limit-1]
+		}
+		for i, t := range page.Tasks {
+			b, err := json.Marshal(FromTask(t))
+			if err != nil {
+				return err
+			}
+			if len(out.Tasks) > 0 && size+len(b) > maxPageBytes {
+				out.NextCursor = encodeCursor(out.lastID)
+				return writeJSON(w, http.StatusOK, out)
+			}
+			out.Tasks, out.lastID, size = append(out.Tasks, b), t.ID, size+len(b)
+			if len(out.Tasks) == limit && (more || i < len(page.Tasks)-1) {
+				out.NextCursor = encodeCursor(t.ID)
+				return writeJSON(w, http.StatusOK, out)
+			}
+		}
+		if !more || len(out.Tasks) == limit {
+			return writeJSON(w, http.StatusOK, out)
+		}
+		f.BeforeID = out.lastID
 	}
-	out := TaskList{Tasks: []Task{}, Total: page.Total}
-	if len(page.Tasks) > limit {
-		page.Tasks = page.Tasks[:limit]
-		out.NextCursor = encodeCursor(page.Tasks[limit-1].ID)
-	}
-	for _, t := range page.Tasks {
-		out.Tasks = append(out.Tasks, FromTask(t))
-	}
-	return writeJSON(w, http.StatusOK, out)
+}
+
+// listPart is the most tasks a list reads from the store at once, and
+// maxPageBytes about the most JSON a page holds: a page with fewer tasks
+// than its limit, and a next_cursor, is one that reached it.
+const (
+	listPart     = 100
+	maxPageBytes = 4 << 20
+)
+
+// rawTaskList is a TaskList whose tasks are encoded already.
+type rawTaskList struct {
+	Tasks      []json.RawMessage `json:"tasks"`
+	NextCursor string            `json:"next_cursor"`
+	Total      int               `json:"total"`
+	lastID     int64
 }
 
 // taskFilter reads the filters of the task list and the event stream. A

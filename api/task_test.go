@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,4 +292,52 @@ func TestTaskEventPages(t *testing.T) {
 		require.Equal(t, 400, code, bad)
 		require.NotEmpty(t, detail.Field, bad)
 	}
+}
+
+// TestListLongPages: a page longer than the store's parts, and a page of
+// large tasks that ends before its limit, both with a cursor that goes on
+// where they stopped; every task comes once and the total is exact.
+func TestListLongPages(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, typ := range []string{"Big", "Small"} {
+		e.call(e.admin, "PUT", "/api/v1/types/"+typ, `{"description":"test","exclusive":false}`, 200, nil)
+	}
+	big := json.RawMessage(`{"sql":"` + strings.Repeat("x", 60000) + `"}`)
+	want := map[string][]int64{}
+	submit := func(typ string, n int, ctx json.RawMessage) {
+		for range n {
+			id := e.submit(e.opA, api.SubmitTask{Type: typ, InstanceIDs: []string{"cdb-a1"}, Context: ctx}).ID
+			want[typ] = append([]int64{id}, want[typ]...) // newest first
+		}
+	}
+	submit("Big", 80, big)
+	submit("Small", 230, nil)
+	walk := func(typ string, limit int) (pages []int) {
+		var got []int64
+		cursor := ""
+		for {
+			var list api.TaskList
+			e.call(e.readA, "GET", fmt.Sprintf("/api/v1/tasks?type=%s&limit=%d&cursor=%s", typ, limit, cursor), nil, 200, &list)
+			require.Equal(t, len(want[typ]), list.Total)
+			pages = append(pages, len(list.Tasks))
+			for _, task := range list.Tasks {
+				got = append(got, task.ID)
+			}
+			if cursor = list.NextCursor; cursor == "" {
+				break
+			}
+		}
+		require.Equal(t, want[typ], got)
+		return pages
+	}
+	// 80 tasks of 60 KB pass 4 MiB: a page ends early, with a cursor.
+	pages := walk("Big", 1000)
+	require.Len(t, pages, 2)
+	require.Greater(t, pages[0], 60)
+	// The store is read 100 tasks at a time, and the page is whole.
+	require.Equal(t, []int{230}, walk("Small", 1000))
+	require.Equal(t, []int{150, 80}, walk("Small", 150))
+	require.Equal(t, []int{100, 100, 30}, walk("Small", 100))
+	require.Equal(t, []int{101, 101, 28}, walk("Small", 101))
 }

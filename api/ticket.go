@@ -45,7 +45,7 @@ type ticket struct {
 // the replica that issued its ticket (the console asks again when it does
 // not).
 type tickets struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
 	byHash   map[[32]byte]ticket
 	perCred  map[string]int
 	perOwner map[string]int
