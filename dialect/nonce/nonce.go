@@ -22,6 +22,11 @@ const Capacity = 500_000
 // default rate limit lets a key reach.
 const PerKey = 60_000
 
+// PerTenant bounds the entries of the keys of one tenant: an operator can
+// make any number of keys, and its tenant must not fill the cache for the
+// others.
+const PerTenant = Capacity / 4
+
 var (
 	// ErrReplay means the key used the Nonce already within the window.
 	ErrReplay = errors.New("the Nonce was used already by this SecretId")
@@ -38,13 +43,15 @@ var (
 // window is not caught there; a shared cache (in the store) would be needed
 // for that.
 type Cache struct {
-	mu       sync.Mutex
-	window   time.Duration
-	seen     map[entryKey]int64 // expiry, Unix seconds
-	perKey   map[string]int     // live entries of each key
-	expiries expiryHeap
-	capacity int
-	keyCap   int
+	mu        sync.Mutex
+	window    time.Duration
+	seen      map[entryKey]int64 // expiry, Unix seconds
+	perKey    map[string]int     // live entries of each key
+	perTenant map[string]int     // live entries of each tenant's keys
+	expiries  expiryHeap
+	capacity  int
+	keyCap    int
+	tenantCap int
 }
 
 // entryKey is what a Nonce is remembered by. stamp is the request's
@@ -57,17 +64,19 @@ type entryKey struct {
 }
 
 // New returns a cache of at most capacity entries, perKey of them for one
-// key, each kept until its request's Timestamp is window old.
-func New(window time.Duration, capacity, perKey int) *Cache {
-	return &Cache{window: window, seen: map[entryKey]int64{}, perKey: map[string]int{},
-		capacity: capacity, keyCap: min(capacity, perKey)}
+// key and perTenant for the keys of one tenant, each kept until its
+// request's Timestamp is window old.
+func New(window time.Duration, capacity, perKey, perTenant int) *Cache {
+	return &Cache{window: window, seen: map[entryKey]int64{}, perKey: map[string]int{}, perTenant: map[string]int{},
+		capacity: capacity, keyCap: min(capacity, perKey), tenantCap: min(capacity, perTenant)}
 }
 
-// Use records the Nonce of a request of key whose Timestamp is ts, or
-// returns ErrReplay when the key used it already (with the same stamp), or
-// ErrFull when the cache or the key's share of it is full. It refuses
-// rather than forgets, so a replay is never let through.
-func (c *Cache) Use(key string, nonce uint64, stamp int64, ts, now time.Time) error {
+// Use records the Nonce of a request of key, a key of tenant, whose
+// Timestamp is ts, or returns ErrReplay when the key used it already (with
+// the same stamp), or ErrFull when the cache, the tenant's share or the
+// key's is full. It refuses rather than forgets, so a replay is never let
+// through.
+func (c *Cache) Use(tenant, key string, nonce uint64, stamp int64, ts, now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expire(now.Unix())
@@ -75,15 +84,17 @@ func (c *Cache) Use(key string, nonce uint64, stamp int64, ts, now time.Time) er
 	if _, ok := c.seen[k]; ok {
 		return ErrReplay
 	}
-	if len(c.seen) >= c.capacity || c.perKey[key] >= c.keyCap {
+	if len(c.seen) >= c.capacity || c.perKey[key] >= c.keyCap || c.perTenant[tenant] >= c.tenantCap {
 		return ErrFull
 	}
-	// The request's own string would keep the whole query alive.
+	// The request's own strings would keep the whole query alive.
 	k.key = strings.Clone(key)
 	exp := ts.Add(c.window).Unix()
 	c.seen[k] = exp
 	c.perKey[k.key]++
-	heap.Push(&c.expiries, entry{k, exp})
+	tenant = strings.Clone(tenant)
+	c.perTenant[tenant]++
+	heap.Push(&c.expiries, entry{k, tenant, exp})
 	return nil
 }
 
@@ -94,6 +105,9 @@ func (c *Cache) expire(now int64) {
 		delete(c.seen, e.key)
 		if c.perKey[e.key.key]--; c.perKey[e.key.key] <= 0 {
 			delete(c.perKey, e.key.key)
+		}
+		if c.perTenant[e.tenant]--; c.perTenant[e.tenant] <= 0 {
+			delete(c.perTenant, e.tenant)
 		}
 	}
 }
@@ -107,6 +121,7 @@ func (c *Cache) Len() int {
 
 type entry struct {
 	key     entryKey
+	tenant  string
 	expires int64
 }
 

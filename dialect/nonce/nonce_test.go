@@ -11,23 +11,23 @@ const window = 5 * time.Minute
 
 func TestCache(t *testing.T) {
 	t.Parallel()
-	c := New(window, 3, PerKey)
+	c := New(window, 3, PerKey, PerTenant)
 	now := time.Unix(1_800_000_000, 0)
-	require.NoError(t, c.Use("a", 1, 0, now, now))
-	require.ErrorIs(t, c.Use("a", 1, 0, now.Add(time.Second), now), ErrReplay, "same key, same Nonce")
-	require.NoError(t, c.Use("b", 1, 0, now, now), "another key may use it")
-	require.NoError(t, c.Use("a", 2, 0, now.Add(-window), now))
-	require.ErrorIs(t, c.Use("a", 3, 0, now, now), ErrFull, "full: refuse rather than forget")
+	require.NoError(t, c.Use("t", "a", 1, 0, now, now))
+	require.ErrorIs(t, c.Use("t", "a", 1, 0, now.Add(time.Second), now), ErrReplay, "same key, same Nonce")
+	require.NoError(t, c.Use("t", "b", 1, 0, now, now), "another key may use it")
+	require.NoError(t, c.Use("t", "a", 2, 0, now.Add(-window), now))
+	require.ErrorIs(t, c.Use("t", "a", 3, 0, now, now), ErrFull, "full: refuse rather than forget")
 
 	// The entry of a request stamped at the edge of the window lives
 	// exactly as long as such a request could be replayed.
 	edge := now.Add(time.Second)
-	require.ErrorIs(t, c.Use("a", 2, 0, now, edge.Add(-time.Second)), ErrReplay)
-	require.NoError(t, c.Use("a", 3, 0, now, edge), "the edge entry expired and made room")
+	require.ErrorIs(t, c.Use("t", "a", 2, 0, now, edge.Add(-time.Second)), ErrReplay)
+	require.NoError(t, c.Use("t", "a", 3, 0, now, edge), "the edge entry expired and made room")
 	require.Equal(t, 3, c.Len())
 
 	later := now.Add(window + time.Second)
-	require.NoError(t, c.Use("a", 1, 0, later, later), "reusable once the first request's Timestamp is stale")
+	require.NoError(t, c.Use("t", "a", 1, 0, later, later), "reusable once the first request's Timestamp is stale")
 	require.Equal(t, 1, c.Len(), "expired entries are forgotten")
 }
 
@@ -35,22 +35,38 @@ func TestCache(t *testing.T) {
 // Timestamp is another request; with the same one it is a replay.
 func TestCacheStamp(t *testing.T) {
 	t.Parallel()
-	c := New(window, Capacity, PerKey)
+	c := New(window, Capacity, PerKey, PerTenant)
 	now := time.Unix(1_800_000_000, 0)
-	require.NoError(t, c.Use("a", 7, now.Unix(), now, now))
-	require.ErrorIs(t, c.Use("a", 7, now.Unix(), now, now), ErrReplay)
-	require.NoError(t, c.Use("a", 7, now.Unix()+1, now.Add(time.Second), now))
+	require.NoError(t, c.Use("t", "a", 7, now.Unix(), now, now))
+	require.ErrorIs(t, c.Use("t", "a", 7, now.Unix(), now, now), ErrReplay)
+	require.NoError(t, c.Use("t", "a", 7, now.Unix()+1, now.Add(time.Second), now))
 }
 
 // TestCachePerKey: one key filling its share does not refuse others.
 func TestCachePerKey(t *testing.T) {
 	t.Parallel()
-	c := New(window, 10, 2)
+	c := New(window, 10, 2, 10)
 	now := time.Unix(1_800_000_000, 0)
-	require.NoError(t, c.Use("busy", 1, 0, now, now))
-	require.NoError(t, c.Use("busy", 2, 0, now, now))
-	require.ErrorIs(t, c.Use("busy", 3, 0, now, now), ErrFull, "the busy key's share is full")
-	require.NoError(t, c.Use("quiet", 1, 0, now, now), "another key is not held back")
+	require.NoError(t, c.Use("t", "busy", 1, 0, now, now))
+	require.NoError(t, c.Use("t", "busy", 2, 0, now, now))
+	require.ErrorIs(t, c.Use("t", "busy", 3, 0, now, now), ErrFull, "the busy key's share is full")
+	require.NoError(t, c.Use("t", "quiet", 1, 0, now, now), "another key is not held back")
 	later := now.Add(window + time.Second)
-	require.NoError(t, c.Use("busy", 3, 0, later, later), "its share frees as entries expire")
+	require.NoError(t, c.Use("t", "busy", 3, 0, later, later), "its share frees as entries expire")
+}
+
+// TestCachePerTenant: the keys of one tenant, however many, fill no more
+// than its share.
+func TestCachePerTenant(t *testing.T) {
+	t.Parallel()
+	c := New(window, 10, 2, 4)
+	now := time.Unix(1_800_000_000, 0)
+	for _, key := range []string{"k1", "k2"} {
+		require.NoError(t, c.Use("many", key, 1, 0, now, now))
+		require.NoError(t, c.Use("many", key, 2, 0, now, now))
+	}
+	require.ErrorIs(t, c.Use("many", "k3", 1, 0, now, now), ErrFull, "a new key of the same tenant")
+	require.NoError(t, c.Use("other", "k9", 1, 0, now, now), "another tenant is not held back")
+	later := now.Add(window + time.Second)
+	require.NoError(t, c.Use("many", "k3", 1, 0, later, later), "the share frees as entries expire")
 }

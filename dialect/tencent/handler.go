@@ -51,7 +51,7 @@ type action func(ctx context.Context, cred *tc.Credential, c *call) (any, error)
 
 // NewHandler returns the API 3.0 endpoint over svc. Mount it on "/" only.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, opts: opts.WithDefaults(), nonces: nonce.New(MaxClockSkew, nonce.Capacity, nonce.PerKey)}
+	h := &handler{svc: svc, opts: opts.WithDefaults(), nonces: nonce.New(MaxClockSkew, nonce.Capacity, nonce.PerKey, nonce.PerTenant)}
 	h.actions = map[string]action{"DescribeTasks": h.describeTasks}
 	return h
 }
@@ -187,7 +187,7 @@ func (h *handler) useNonce(cred *tc.Credential, c *call) error {
 	if c.nonce == 0 {
 		return nil
 	}
-	switch err := h.nonces.Use(cred.ID, c.nonce, c.timestamp, time.Unix(c.timestamp, 0), h.opts.Now()); {
+	switch err := h.nonces.Use(cred.Tenant, cred.ID, c.nonce, c.timestamp, time.Unix(c.timestamp, 0), h.opts.Now()); {
 	case errors.Is(err, nonce.ErrReplay):
 		n := strconv.FormatUint(c.nonce, 10)
 		return newError(CodeSignatureFailure, "The Nonce "+n+" was used already with this SecretId and Timestamp: a request is accepted once.",
