@@ -138,7 +138,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 		if more {
 			page.Tasks = page.Tasks[:part.Limit-1]
 		}
-		for i, t := range page.Tasks {
+		for _, t := range page.Tasks {
 			b, err := json.Marshal(FromTask(t))
 			if err != nil {
 				return err
@@ -148,12 +148,12 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 				return writeJSON(w, http.StatusOK, out)
 			}
 			out.Tasks, out.lastID, size = append(out.Tasks, b), t.ID, size+len(b)
-			if len(out.Tasks) == limit && (more || i < len(page.Tasks)-1) {
-				out.NextCursor = encodeCursor(t.ID)
-				return writeJSON(w, http.StatusOK, out)
-			}
 		}
-		if !more || len(out.Tasks) == limit {
+		if !more {
+			return writeJSON(w, http.StatusOK, out)
+		}
+		if len(out.Tasks) == limit {
+			out.NextCursor = encodeCursor(out.lastID)
 			return writeJSON(w, http.StatusOK, out)
 		}
 		f.BeforeID = out.lastID

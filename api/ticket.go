@@ -56,8 +56,8 @@ func newTickets() *tickets {
 	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, perOwner: map[string]int{}, now: time.Now}
 }
 
-// issue returns a new ticket for a credential of owner (its own tenant, ""
-// for an administrator) on tenant.
+// issue returns a new ticket for cred on tenant; it counts against cred's
+// own tenant (the administrators' share when it has none).
 func (ts *tickets) issue(cred *tc.Credential, tenant string) (string, time.Time, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
