@@ -78,14 +78,14 @@ func (t *Task) Transition(to Status, now time.Time) error {
 
 // InstanceFilter selects instances of one tenant, oldest id first.
 type InstanceFilter struct {
-	Tenant  string   // required; AllTenants for an administrator
-	AfterID string   // cursor: only ids after this one
+	Tenant  string // required; AllTenants for an administrator
+	AfterID string // cursor: only ids after this one
 	// AfterTenant, with AllTenants and AfterID, is the tenant of the last
 	// instance of the page before: the list goes on from (AfterID,
 	// AfterTenant), so that an id that several tenants use is not skipped.
 	AfterTenant string
-	IDs     []string // when not empty, only these instances
-	Limit   int      // 0 or less lists every instance
+	IDs         []string // when not empty, only these instances
+	Limit       int      // 0 or less lists every instance
 }
 
 // TaskFilter selects tasks of one tenant. Lists are ordered newest first (by
