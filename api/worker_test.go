@@ -14,20 +14,27 @@ import (
 	"github.com/taskcenter/taskcenter/worker"
 )
 
+// remoteWorker runs agent-1, a worker of ta over HTTP, with handler for
+// REBOOT until the test ends.
+func remoteWorker(t *testing.T, e *env, handler worker.Handler) {
+	t.Helper()
+	w := client.New(e.url, e.workerA).NewWorker(worker.Config{ID: "agent-1", Heartbeat: 50 * time.Millisecond, Wait: time.Second})
+	w.Handle("REBOOT", handler)
+	w.Start(context.Background())
+	t.Cleanup(w.Stop)
+}
+
 // TestRemoteWorker runs the Go worker over HTTP: it claims with a long poll,
 // reports progress and completes; the history shows the worker's steps.
 func TestRemoteWorker(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	progressed := make(chan struct{})
-	w := client.New(e.url, e.workerA).NewWorker(worker.Config{ID: "agent-1", Heartbeat: 50 * time.Millisecond, Wait: time.Second})
-	w.Handle("REBOOT", func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+	remoteWorker(t, e, func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
 		report(60, "restarting mysqld")
 		<-progressed
 		return &worker.Result{Message: "restarted", AttachInfo: []tc.Attach{{Key: "FastUpgradeStatus", Value: "1"}}}, nil
 	})
-	w.Start(context.Background())
-	t.Cleanup(w.Stop)
 
 	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
 	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
@@ -62,14 +69,11 @@ func TestRemoteWorkerTimeout(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	started := make(chan struct{})
-	w := client.New(e.url, e.workerA).NewWorker(worker.Config{ID: "agent-1", Heartbeat: 50 * time.Millisecond, Wait: time.Second})
-	w.Handle("REBOOT", func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
+	remoteWorker(t, e, func(ctx context.Context, task *tc.Task, report worker.Reporter) (*worker.Result, error) {
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	w.Start(context.Background())
-	t.Cleanup(w.Stop)
 
 	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}, TimeoutSeconds: 1, MaxAttempts: 1})
 	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)

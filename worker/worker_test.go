@@ -23,19 +23,27 @@ func (unreachable) Heartbeat(context.Context, *tc.HeartbeatParams) (*tc.Heartbea
 	return nil, errors.New("connection refused")
 }
 
+// service is an engine with leases of lease on a new SQLite store that
+// holds instance i1 of tenant ta; no maintenance runs.
+func service(t *testing.T, lease time.Duration) *engine.Service {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(t.Context()))
+	t.Cleanup(func() { store.Close() })
+	svc := engine.New(store, engine.Config{Lease: lease})
+	_, err = svc.PutInstance(t.Context(), &tc.Instance{ID: "i1", Tenant: "ta"})
+	require.NoError(t, err)
+	return svc
+}
+
 // TestLeaseLapseStopsHandler: a worker that cannot renew its lease stops the
 // handler when the lease ends, since the task is then rescued and may run
 // elsewhere.
 func TestLeaseLapseStopsHandler(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
-	require.NoError(t, err)
-	require.NoError(t, store.Migrate(ctx))
-	t.Cleanup(func() { store.Close() })
-	svc := engine.New(store, engine.Config{Lease: 400 * time.Millisecond})
-	_, err = svc.PutInstance(ctx, &tc.Instance{ID: "i1", Tenant: "ta"})
-	require.NoError(t, err)
+	svc := service(t, 400*time.Millisecond)
 
 	stopped := make(chan error, 1)
 	w := worker.New(unreachable{svc}, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 50 * time.Millisecond, Wait: 100 * time.Millisecond})
@@ -46,7 +54,7 @@ func TestLeaseLapseStopsHandler(t *testing.T) {
 	})
 	w.Start(ctx)
 	t.Cleanup(w.Stop)
-	_, _, err = svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}})
+	_, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}})
 	require.NoError(t, err)
 	select {
 	case cause := <-stopped:
@@ -62,13 +70,7 @@ func TestLeaseLapseStopsHandler(t *testing.T) {
 func TestTimeoutReported(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tc.db"))
-	require.NoError(t, err)
-	require.NoError(t, store.Migrate(ctx))
-	t.Cleanup(func() { store.Close() })
-	svc := engine.New(store, engine.Config{Lease: 10 * time.Second})
-	_, err = svc.PutInstance(ctx, &tc.Instance{ID: "i1", Tenant: "ta"})
-	require.NoError(t, err)
+	svc := service(t, 10*time.Second)
 
 	w := worker.New(svc, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 50 * time.Millisecond, Wait: 100 * time.Millisecond})
 	w.Handle(tc.TypeReboot, func(ctx context.Context, _ *tc.Task, _ worker.Reporter) (*worker.Result, error) {
