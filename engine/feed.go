@@ -27,7 +27,11 @@ type FeedConfig struct {
 	MaxQueue int
 	// MaxBacklog bounds the changes replayed for a Last-Event-ID.
 	MaxBacklog int
-	Logger     *slog.Logger
+	// MaxQueueBytes and MaxBacklogBytes bound the same by the size of the
+	// changes' tasks (taskBytes): a task may carry hundreds of KiB, and a
+	// thousand changes of such tasks must not be held for one subscriber.
+	MaxQueueBytes, MaxBacklogBytes int
+	Logger                         *slog.Logger
 }
 
 func (c FeedConfig) withDefaults() FeedConfig {
@@ -36,6 +40,8 @@ func (c FeedConfig) withDefaults() FeedConfig {
 	c.Batch = cmp.Or(c.Batch, 500)
 	c.MaxQueue = cmp.Or(c.MaxQueue, 1000)
 	c.MaxBacklog = cmp.Or(c.MaxBacklog, 1000)
+	c.MaxQueueBytes = cmp.Or(c.MaxQueueBytes, 32<<20)
+	c.MaxBacklogBytes = cmp.Or(c.MaxBacklogBytes, 32<<20)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -152,7 +158,7 @@ func (f *Feed) poll(ctx context.Context) error {
 			}
 			cursor = max(cursor, e.Seq)
 		}
-		changes, err := f.changes(ctx, f.watched(fresh))
+		changes, err := f.changes(ctx, f.watched(fresh), 0)
 		if err != nil {
 			return err // the gaps stay, so the next poll reads these events again
 		}
@@ -180,10 +186,12 @@ func (f *Feed) setCursor(seq int64) {
 }
 
 // changes pairs events with their tasks, read once per task; events of
-// tasks deleted since are dropped.
-func (f *Feed) changes(ctx context.Context, events []*tc.Event) ([]*tc.TaskChange, error) {
+// tasks deleted since are dropped. With a budget above 0, errTooMuch once
+// the changes' tasks come to more than budget bytes (taskBytes).
+func (f *Feed) changes(ctx context.Context, events []*tc.Event, budget int) ([]*tc.TaskChange, error) {
 	tasks := map[int64]*tc.Task{}
 	var out []*tc.TaskChange
+	size := 0
 	for _, e := range events {
 		t, ok := tasks[e.TaskID]
 		if !ok {
@@ -195,10 +203,28 @@ func (f *Feed) changes(ctx context.Context, events []*tc.Event) ([]*tc.TaskChang
 			tasks[e.TaskID] = t
 		}
 		if t != nil {
+			if size += taskBytes(t); budget > 0 && size > budget {
+				return nil, errTooMuch
+			}
 			out = append(out, &tc.TaskChange{Event: e, Task: t})
 		}
 	}
 	return out, nil
+}
+
+var errTooMuch = tc.Errorf(tc.EUNAVAILABLE, "too many changes to replay: reload")
+
+// taskBytes is about the size of a task, in memory and as JSON: its
+// context, message and attach info, and a few hundred bytes for the rest.
+func taskBytes(t *tc.Task) int {
+	n := 256 + len(t.Context) + len(t.Message)
+	for _, a := range t.AttachInfo {
+		n += len(a.Key) + len(a.Value)
+	}
+	for _, id := range t.InstanceIDs {
+		n += len(id)
+	}
+	return n
 }
 
 // watched keeps the events of the tenants someone watches: each change
@@ -238,7 +264,7 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	if p.Filter.Tenant == "" {
 		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
 	}
-	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, ready: make(chan struct{}, 1)}
+	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, ready: make(chan struct{}, 1)}
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()
@@ -278,7 +304,11 @@ func (f *Feed) replay(ctx context.Context, w *watch, after, upto int64) error {
 			old = append(old, e)
 		}
 	}
-	changes, err := f.changes(ctx, old)
+	changes, err := f.changes(ctx, old, f.cfg.MaxBacklogBytes)
+	if err == errTooMuch {
+		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d MiB of changes to replay: reload", f.cfg.MaxBacklogBytes>>20))
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -9,14 +9,16 @@ import (
 // watch is one subscriber of a Feed: a bounded queue of the changes that
 // pass its filter, and a channel that says the queue has something.
 type watch struct {
-	feed    *Feed
-	filter  tc.TaskFilter
-	max     int
-	ready   chan struct{} // capacity 1: one pending wake-up is enough
-	stopCtx func() bool
+	feed     *Feed
+	filter   tc.TaskFilter
+	max      int           // changes queued at most
+	maxBytes int           // and the most their tasks may come to (taskBytes)
+	ready    chan struct{} // capacity 1: one pending wake-up is enough
+	stopCtx  func() bool
 
 	mu    sync.Mutex
 	queue []*tc.TaskChange
+	bytes int            // of the queued changes' tasks
 	seen  map[int64]bool // seqs replayed, so the live feed does not repeat them
 	err   error
 }
@@ -34,7 +36,7 @@ func (w *watch) Next() ([]*tc.TaskChange, error) {
 		return nil, w.err
 	}
 	q := w.queue
-	w.queue = nil
+	w.queue, w.bytes = nil, 0
 	return q, nil
 }
 
@@ -60,11 +62,12 @@ func (w *watch) push(changes []*tc.TaskChange) {
 		if w.err != nil || !w.filter.Match(c) || w.seen[c.Event.Seq] {
 			continue
 		}
-		if len(w.queue) >= w.max {
-			w.err, w.queue = tc.Errorf(tc.EUNAVAILABLE, "the subscriber fell behind: reload"), nil
+		size := taskBytes(c.Task)
+		if len(w.queue) >= w.max || len(w.queue) > 0 && w.bytes+size > w.maxBytes {
+			w.err, w.queue, w.bytes = tc.Errorf(tc.EUNAVAILABLE, "the subscriber fell behind: reload"), nil, 0
 			break
 		}
-		w.queue = append(w.queue, c)
+		w.queue, w.bytes = append(w.queue, c), w.bytes+size
 		n++
 	}
 	if n > 0 || w.err != nil {
@@ -79,18 +82,19 @@ func (w *watch) prepend(changes []*tc.TaskChange) {
 	defer w.mu.Unlock()
 	w.seen = map[int64]bool{}
 	var q []*tc.TaskChange
+	size := 0
 	for _, c := range changes {
 		if w.filter.Match(c) {
-			q = append(q, c)
+			q, size = append(q, c), size+taskBytes(c.Task)
 		}
 		w.seen[c.Event.Seq] = true
 	}
 	for _, c := range w.queue {
 		if !w.seen[c.Event.Seq] {
-			q = append(q, c)
+			q, size = append(q, c), size+taskBytes(c.Task)
 		}
 	}
-	w.queue = q
+	w.queue, w.bytes = q, size
 	if len(q) > 0 {
 		w.wake()
 	}
@@ -100,7 +104,7 @@ func (w *watch) fail(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err == nil {
-		w.err, w.queue = err, nil
+		w.err, w.queue, w.bytes = err, nil, 0
 	}
 	w.wake()
 }
