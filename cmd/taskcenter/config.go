@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -88,6 +89,9 @@ func (c *Config) Validate() error {
 	if c.DemoStep < time.Millisecond {
 		errs = append(errs, errors.New("demo_step: must be at least 1ms"))
 	}
+	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		errs = append(errs, fmt.Errorf("rate_limit: %v is not a number of requests per second", c.RateLimit))
+	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
 	}
@@ -120,8 +124,11 @@ func serverFlags(fs *flag.FlagSet) func() (*Config, error) {
 				return nil, err
 			}
 		}
+		// An empty variable counts as unset, as for the durations below: a
+		// TASKCENTER_STORE left empty by a template must not turn a replica
+		// of a PostgreSQL deployment into a lone SQLite server.
 		env := func(dst *string, name string) {
-			if v, ok := os.LookupEnv(name); ok {
+			if v := os.Getenv(name); v != "" {
 				*dst = v
 			}
 		}

@@ -285,6 +285,22 @@ func TestConfigPrecedence(t *testing.T) {
 		require.Contains(t, err.Error(), want, "every problem is reported at once")
 	}
 
+	// An empty variable counts as unset; a rate that is not a number is refused.
+	require.NoError(t, os.WriteFile(file, []byte("store: postgres://db.internal/tc?password=s3cret\n"), 0o600))
+	t.Setenv("TASKCENTER_STORE", "")
+	fs = newFlagSet()
+	build = serverFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--config", file}))
+	cfg, err = build()
+	require.NoError(t, err)
+	require.Equal(t, "postgres://db.internal/tc?password=s3cret", cfg.Store, "not SQLite")
+	require.Equal(t, "postgres postgres://db.internal/tc?password=xxxxx", storeName(cfg), "no password in the logs")
+	fs = newFlagSet()
+	build = serverFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--rate-limit", "NaN"}))
+	_, err = build()
+	require.ErrorContains(t, err, "rate_limit")
+
 	require.NoError(t, os.WriteFile(file, []byte("listen: :1\ncolour: blue\n"), 0o600))
 	fs = newFlagSet()
 	build = serverFlags(fs)

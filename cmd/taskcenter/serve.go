@@ -183,7 +183,8 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(server.LogHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
 }
 
-// storeName describes the store without the password of its URL.
+// storeName describes the store without the passwords of its URL: the
+// user's, and those libpq takes as parameters.
 func storeName(cfg *Config) string {
 	if cfg.Store == "" {
 		return "sqlite"
@@ -192,5 +193,12 @@ func storeName(cfg *Config) string {
 	if err != nil {
 		return "postgres"
 	}
+	q := u.Query()
+	for _, secret := range []string{"password", "sslpassword"} {
+		if q.Has(secret) {
+			q.Set(secret, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return "postgres " + u.Redacted()
 }
