@@ -14,7 +14,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -70,6 +72,9 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := ownerOnly(abs); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	// The writer comes first: it switches the file to WAL before any reader opens it.
 	writer, err := openDB(abs, writerParams, 1)
 	if err != nil {
@@ -81,6 +86,35 @@ func Open(path string) (*Store, error) {
 		return nil, err
 	}
 	return &Store{writer: writer, reader: reader, reads: &stmtCache{db: reader}}, nil
+}
+
+// ownerOnly makes the database file, and its WAL and shared-memory files
+// when they exist, readable by their owner alone, whatever the umask or the
+// directory's mode: the file holds signing keys in the clear. SQLite gives
+// the files it creates next to the database the database's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if mode := info.Mode().Perm(); mode&0o077 != 0 {
+			if err := os.Chmod(p, mode&^0o077); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // openDB opens a pool of conns connections and checks that one can connect.

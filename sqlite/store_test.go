@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -46,5 +47,29 @@ func TestHotQueriesPrepared(t *testing.T) {
 	require.Len(t, prepared, len(hotQueries))
 	for _, q := range hotQueries {
 		require.NotNil(t, prepared[q], q)
+	}
+}
+
+// TestFilesOwnerOnly: the database and its WAL and shared-memory files are
+// readable by their owner alone, in a directory open to all and with a
+// database a looser mode left behind.
+func TestFilesOwnerOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	for _, fresh := range []bool{true, false} {
+		path := filepath.Join(dir, "taskcenter.db")
+		if !fresh {
+			require.NoError(t, os.Chmod(path, 0o644))
+		}
+		s, err := Open(path)
+		require.NoError(t, err)
+		require.NoError(t, s.Migrate(context.Background()))
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			info, err := os.Stat(p)
+			require.NoError(t, err)
+			require.Zero(t, info.Mode().Perm()&0o077, "%s is %s", p, info.Mode())
+		}
+		require.NoError(t, s.Close())
 	}
 }
