@@ -47,7 +47,13 @@ func New(cfg Config) *Server {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	// A collector that fails (the tasks' counts while the store is down)
+	// leaves its metrics out, not the whole scrape: the others matter most
+	// then.
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}))
 	s.http = &http.Server{
 		Handler:           s.wrap(s.mux),
 		ReadHeaderTimeout: 10 * time.Second,
