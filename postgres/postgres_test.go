@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -89,4 +90,15 @@ func TestOpenUnreachable(t *testing.T) {
 	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
 	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(err), "error: %v", err)
+	require.Equal(t, "connect postgres: database unavailable", taskcenter.ErrorMessage(err), "what a caller sees")
+	require.ErrorContains(t, err, "127.0.0.1", "the cause, for the logs")
+
+	// A server that answers, but not for this role: the cause says so.
+	u, err := url.Parse(pgtest.URL(t))
+	require.NoError(t, err)
+	u.User = url.UserPassword("no_such_role_7", "wrong")
+	_, err = postgres.Open(context.Background(), u.String())
+	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(err), "error: %v", err)
+	require.ErrorContains(t, err, `role "no_such_role_7" does not exist`)
+	require.NotContains(t, err.Error(), "wrong", "not the password")
 }

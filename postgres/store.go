@@ -137,7 +137,9 @@ func storeErr(op string, err error) error {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return taskcenter.Errorf(taskcenter.ECONFLICT, "%s: already exists", op)
 	case unavailable(err):
-		return taskcenter.Errorf(taskcenter.EUNAVAILABLE, "%s: database unavailable", op)
+		// The cause stays in the chain for the logs and the CLI (a wrong
+		// password is not a server that is down); callers see the message.
+		return fmt.Errorf("%w: %w", taskcenter.Errorf(taskcenter.EUNAVAILABLE, "%s: database unavailable", op), err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
