@@ -41,6 +41,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		for v := range applied {
+			if !slices.ContainsFunc(migrations, func(m migration) bool { return m.version == v }) {
+				return fmt.Errorf("the schema has migration %d, which this build of taskcenter does not know: "+
+					"a newer taskcenter migrated it; run that one (or a later one)", v)
+			}
+		}
 		for _, m := range migrations {
 			if applied[m.version] {
 				continue

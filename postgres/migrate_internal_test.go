@@ -213,3 +213,17 @@ func TestMigrationInstanceVersions(t *testing.T) {
 	exec(`UPDATE instances SET name = 'z' WHERE false`)
 	require.Equal(t, map[string]int64{"a": 3, "b": 2, "c": 2}, versions(), "a statement that changes nothing")
 }
+
+// TestMigrateRefusesNewerSchema: a schema with a migration this build does
+// not know was made by a later taskcenter, and is refused rather than used.
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	require.NoError(t, s.Migrate(ctx))
+	_, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (99, '099_later.sql')`)
+	require.NoError(t, err)
+	err = s.Migrate(ctx)
+	require.ErrorContains(t, err, "migration 99")
+	require.ErrorContains(t, err, "newer taskcenter")
+}

@@ -34,6 +34,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	known := map[int]bool{}
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		known[v] = true
+	}
+	rows, err := s.writer.QueryContext(ctx, "SELECT version FROM schema_migrations ORDER BY version")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if !known[v] {
+			return newerSchema(v)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for _, name := range names {
 		if err := s.applyMigration(ctx, name); err != nil {
 			return err
@@ -65,6 +90,13 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 			version, path.Base(name), time.Now().UnixMilli())
 		return dbError("migrate", err)
 	})
+}
+
+// newerSchema is the error of a database migrated by a later taskcenter: this
+// build does not know what the schema holds.
+func newerSchema(version int) error {
+	return fmt.Errorf("migrate: the database has migration %d, which this build of taskcenter does not know: "+
+		"a newer taskcenter migrated it; run that one (or a later one)", version)
 }
 
 // migrationVersion parses the number that starts a migration's file name.
