@@ -6,6 +6,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"sync"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -55,6 +56,9 @@ type Service struct {
 	inserts *batcher[*tc.TaskInsertParams]
 	updates *batcher[*tc.TaskUpdateParams]
 	creds   credCache
+
+	draining  chan struct{} // closed by Drain: claims no longer wait
+	drainOnce sync.Once
 }
 
 var _ tc.Service = (*Service)(nil)
@@ -65,10 +69,16 @@ func New(store tc.Store, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	ns := notifyingStore{store, changed}
 	return &Service{store: ns, cfg: cfg, ready: newSignal(), changed: changed,
-		inserts: newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskInsertMany),
-		updates: newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskUpdateMany),
+		inserts:  newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskInsertMany),
+		updates:  newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskUpdateMany),
+		draining: make(chan struct{}),
 	}
 }
+
+// Drain ends the waits of the claims in progress and keeps later claims from
+// waiting: a server shutting down answers its workers' long polls at once,
+// with what is ready, instead of holding its shutdown for them.
+func (s *Service) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
 
 // now returns the clock's time at the stores' millisecond precision, in UTC.
 func (s *Service) now() time.Time {

@@ -160,3 +160,35 @@ func TestListRepeatedFilters(t *testing.T) {
 		require.Len(t, f.Statuses, 40000, "the caller's filter is left as it was")
 	})
 }
+
+// TestDrainEndsClaimWaits: a server shutting down answers the long polls
+// in progress at once, and later claims do not wait; a ready task is still
+// handed out.
+func TestDrainEndsClaimWaits(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		e := setup(t, open(t), engine.Config{})
+		claim := func() ([]*tc.Task, time.Duration) {
+			start := time.Now()
+			tasks, err := e.svc.ClaimTasks(e.ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "w", Types: []string{"Noop"}, Max: 1, Wait: time.Minute})
+			require.NoError(t, err)
+			return tasks, time.Since(start)
+		}
+		done := make(chan time.Duration, 1)
+		go func() { _, took := claim(); done <- took }()
+		time.Sleep(100 * time.Millisecond) // the claim is waiting
+		e.svc.Drain()
+		select {
+		case took := <-done:
+			require.Less(t, took, 30*time.Second)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the waiting claim was not answered")
+		}
+		tasks, took := claim()
+		require.Empty(t, tasks)
+		require.Less(t, took, 30*time.Second, "a claim after the drain does not wait")
+		task := e.submit(t, "Noop", []string{"i0"}, nil)
+		tasks, _ = claim()
+		require.Len(t, tasks, 1)
+		require.Equal(t, task.ID, tasks[0].ID)
+	})
+}

@@ -11,7 +11,8 @@ import (
 
 // ClaimTasks leases up to p.Max ready tasks to a worker. When none is ready
 // it waits up to p.Wait: woken at once by work made ready in this process,
-// and polling for work made ready by other replicas.
+// and polling for work made ready by other replicas; not once Drain was
+// called.
 func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task, error) {
 	if p.WorkerID == "" || len(p.WorkerID) > 128 {
 		return nil, tc.Invalidf("worker_id", "worker_id must be 1 to 128 bytes")
@@ -31,6 +32,9 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 		timer := time.NewTimer(min(left, s.cfg.PollInterval))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
+			return nil, nil
+		case <-s.draining:
 			timer.Stop()
 			return nil, nil
 		case <-wake:

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/api"
+	"github.com/taskcenter/taskcenter/client"
 )
 
 var (
@@ -318,4 +323,40 @@ func newFlagSet() *flag.FlagSet {
 func TestPrintable(t *testing.T) {
 	require.Equal(t, "ok �[2Jdone�", printable("ok \x1b[2Jdone\r"))
 	require.Equal(t, "设置参数成功", printable("设置参数成功"))
+}
+
+// TestShutdownAnswersLongPolls: SIGTERM does not wait for a worker's long
+// poll to run out (here 60 s against a 5 s grace): the poll is answered,
+// empty, and the server exits cleanly.
+func TestShutdownAnswersLongPolls(t *testing.T) {
+	const admin = "admin-token-shutdown-0123"
+	p := start(t, binary(t), t.TempDir(), "TASKCENTER_ADMIN_TOKEN="+admin, "TASKCENTER_SHUTDOWN_TIMEOUT=5s")
+	cli := client.New("http://"+p.addr, admin)
+	cred, err := cli.CreateCredential(context.Background(), api.CreateCredential{Tenant: "acme", Kind: tc.KindNative, Role: tc.RoleWorker})
+	require.NoError(t, err)
+	type answer struct {
+		status int
+		body   string
+	}
+	polled := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+p.addr+"/api/v1/workers/claim",
+			strings.NewReader(`{"worker_id":"agent","wait_seconds":60}`))
+		req.Header.Set("Authorization", "Bearer "+cred.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			polled <- answer{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		polled <- answer{resp.StatusCode, string(b)}
+	}()
+	time.Sleep(500 * time.Millisecond) // the poll is waiting
+	start := time.Now()
+	p.stop(t)
+	require.Less(t, time.Since(start), 5*time.Second, "the shutdown did not wait for its grace to run out")
+	a := <-polled
+	require.Equal(t, http.StatusOK, a.status, a.body)
+	require.JSONEq(t, `{"tasks":[]}`, a.body)
 }

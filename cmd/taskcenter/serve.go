@@ -74,6 +74,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Shutdown waits for requests in flight; stopping the feed ends the
 	// event streams, which would otherwise never finish.
 	srv.OnShutdown(feed.Stop)
+	// Nor would workers' long polls before their wait runs out.
+	srv.OnShutdown(svc.Drain)
 	srv.Handle("/api/v1/", api.NewHandler(svc, logger, api.WithWatcher(feed)))
 	// TASKCENTER_CONSOLE_DIR serves the console from a directory (e.g.
 	// console/static) instead of the embedded copy, for development.
