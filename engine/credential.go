@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"time"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -106,14 +107,36 @@ func (s *Service) Authenticate(ctx context.Context, kind tc.CredentialKind, toke
 
 // BootstrapAdmin makes sure the store has an admin credential. When it has
 // none, it creates one with token (or a random one when token is empty) and
-// returns the token and created=true; otherwise it changes nothing.
+// returns the token and created=true; otherwise it changes nothing. Replicas
+// that start together on an empty store take turns through a lease of the
+// store, so one of them creates the admin and the others find it.
 func (s *Service) BootstrapAdmin(ctx context.Context, token string) (secret string, created bool, err error) {
-	n, err := s.store.CredentialCount(ctx, tc.RoleAdmin)
-	if err != nil || n > 0 {
-		return "", false, err
+	const lease, ttl = "admin-bootstrap", 30 * time.Second
+	owner := "bootstrap-" + randomString(alnum, 12)
+	for {
+		n, err := s.store.CredentialCount(ctx, tc.RoleAdmin)
+		if err != nil || n > 0 {
+			return "", false, err
+		}
+		held, err := s.store.LeaseAcquire(ctx, lease, owner, s.now(), ttl)
+		if err != nil {
+			return "", false, err
+		}
+		if held {
+			// Counted again under the lease: another replica may have made
+			// the admin since, and let the lease go.
+			if n, err := s.store.CredentialCount(ctx, tc.RoleAdmin); err != nil || n > 0 {
+				return "", false, err
+			}
+			_, secret, err = s.CreateCredential(ctx, &tc.CreateCredentialParams{Kind: tc.KindNative, Role: tc.RoleAdmin, Token: token})
+			return secret, err == nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	_, secret, err = s.CreateCredential(ctx, &tc.CreateCredentialParams{Kind: tc.KindNative, Role: tc.RoleAdmin, Token: token})
-	return secret, err == nil, err
 }
 
 // randomString returns n characters drawn uniformly from alphabet.

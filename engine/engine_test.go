@@ -3,9 +3,11 @@ package engine_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -190,5 +192,39 @@ func TestDrainEndsClaimWaits(t *testing.T) {
 		tasks, _ = claim()
 		require.Len(t, tasks, 1)
 		require.Equal(t, task.ID, tasks[0].ID)
+	})
+}
+
+// TestBootstrapAdminOnce: replicas starting together on an empty store make
+// one admin credential between them.
+func TestBootstrapAdminOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		store := open(t)
+		const replicas = 4
+		created := make(chan bool, replicas)
+		var wg sync.WaitGroup
+		startLine := make(chan struct{})
+		for range replicas {
+			svc := engine.New(store, engine.Config{})
+			wg.Go(func() {
+				<-startLine
+				_, ok, err := svc.BootstrapAdmin(context.Background(), "")
+				assert.NoError(t, err)
+				created <- ok
+			})
+		}
+		close(startLine)
+		wg.Wait()
+		close(created)
+		n := 0
+		for ok := range created {
+			if ok {
+				n++
+			}
+		}
+		require.Equal(t, 1, n, "one replica made the admin")
+		admins, err := store.CredentialCount(context.Background(), tc.RoleAdmin)
+		require.NoError(t, err)
+		require.Equal(t, 1, admins)
 	})
 }
