@@ -59,36 +59,63 @@ func (w *Worker) call(ctx context.Context, t *tc.Task, report Reporter) (res *Re
 
 // settle reports the outcome, unless the server already decided it.
 func (w *Worker) settle(lease tc.TaskLease, cause error, result *Result, err error) {
-	// Reports outlive the worker's own stop: use a fresh bounded context.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var rerr error
+	var send func(ctx context.Context) error
 	switch {
 	case errors.Is(cause, errLeaseLost):
 		w.cfg.Logger.Info("task stopped", "task", lease.ID, "cause", cause)
 		return
-	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused):
+	case errors.Is(cause, errCanceled), errors.Is(cause, errPaused),
 		// The handler has stopped: say so, and the task is KILLED or PAUSED.
-		_, rerr = w.svc.ReleaseTask(ctx, &lease)
-	case errors.Is(cause, errStopped) && err != nil:
-		// Interrupted by the stop: another worker runs it again. A handler
-		// that finished anyway is reported below like any other.
-		_, rerr = w.svc.ReleaseTask(ctx, &lease)
+		errors.Is(cause, errStopped) && err != nil:
+		// Or it was interrupted by the stop: another worker runs it again. A
+		// handler that finished anyway is reported below like any other.
+		send = func(ctx context.Context) error { _, err := w.svc.ReleaseTask(ctx, &lease); return err }
 	case err == nil:
 		if result == nil {
 			result = &Result{}
 		}
-		_, rerr = w.svc.CompleteTask(ctx, &tc.CompleteParams{TaskLease: lease, Code: result.Code,
-			Message: result.Message, AttachInfo: result.AttachInfo})
+		p := &tc.CompleteParams{TaskLease: lease, Code: result.Code, Message: result.Message, AttachInfo: result.AttachInfo}
+		send = func(ctx context.Context) error { _, err := w.svc.CompleteTask(ctx, p); return err }
 	default:
 		f := &Failure{Code: -1, Message: err.Error(), Retryable: true}
 		if !errors.As(err, &f) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(cause, errTimedOut)) {
 			f.Message = "attempt timed out"
 		}
-		_, rerr = w.svc.FailTask(ctx, &tc.FailParams{TaskLease: lease, Code: f.Code, Message: f.Message, Retryable: f.Retryable})
+		p := &tc.FailParams{TaskLease: lease, Code: f.Code, Message: f.Message, Retryable: f.Retryable}
+		send = func(ctx context.Context) error { _, err := w.svc.FailTask(ctx, p); return err }
 	}
-	if rerr != nil {
-		w.cfg.Logger.Warn("report task outcome", "task", lease.ID, "err", rerr)
+	if err := report(send); err != nil {
+		w.cfg.Logger.Warn("report task outcome", "task", lease.ID, "err", err)
+	}
+}
+
+// reportFor bounds the tries of one report; reports outlive the worker's own
+// stop, so they have a context of their own.
+const reportFor = 30 * time.Second
+
+// report sends an outcome, and sends it again while the server or the way to
+// it fails for a moment (the store unavailable, a dropped connection): a
+// finished handler's result must not be lost to a blip, nor the task run
+// again. A refusal (the lease lost, say) is final. A report that reached
+// the server before its answer was lost is refused when sent again, as the
+// task has moved on.
+func report(send func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), reportFor)
+	defer cancel()
+	wait := 100 * time.Millisecond
+	for {
+		err := send(ctx)
+		switch tc.ErrorCode(err) {
+		case tc.EUNAVAILABLE, tc.EINTERNAL, tc.ERATELIMIT:
+		default:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,4 +94,49 @@ func TestTimeoutReported(t *testing.T) {
 	events, err := svc.TaskEvents(ctx, "ta", task.ID)
 	require.NoError(t, err)
 	require.Equal(t, "w", events[len(events)-1].Actor, "the worker reported it")
+}
+
+// flaky is a WorkerService whose first reports of an outcome fail as when
+// the database drops out for a moment.
+type flaky struct {
+	*engine.Service
+	fails atomic.Int32
+}
+
+func (f *flaky) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.Task, error) {
+	if f.fails.Add(-1) >= 0 {
+		return nil, tc.Errorf(tc.EUNAVAILABLE, "complete task: database unavailable")
+	}
+	return f.Service.CompleteTask(ctx, p)
+}
+
+// TestReportOutlivesBlip: a handler's result is reported again while the
+// server cannot take it, so the task succeeds once rather than being
+// rescued and run again.
+func TestReportOutlivesBlip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := service(t, 10*time.Second)
+	f := &flaky{Service: svc}
+	f.fails.Store(3)
+	var runs atomic.Int32
+	w := worker.New(f, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 50 * time.Millisecond, Wait: 100 * time.Millisecond})
+	w.Handle(tc.TypeReboot, func(context.Context, *tc.Task, worker.Reporter) (*worker.Result, error) {
+		runs.Add(1)
+		return &worker.Result{Message: "restarted"}, nil
+	})
+	w.Start(ctx)
+	t.Cleanup(w.Stop)
+	task, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}, MaxAttempts: 1})
+	require.NoError(t, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for task.Status != tc.StatusSucceed {
+		require.True(t, time.Now().Before(deadline), "the task is still %s", task.Status)
+		time.Sleep(10 * time.Millisecond)
+		task, err = svc.GetTask(ctx, "ta", task.ID)
+		require.NoError(t, err)
+	}
+	require.Equal(t, "restarted", task.Message)
+	require.Equal(t, int32(1), runs.Load())
+	require.Less(t, f.fails.Load(), int32(0), "the failed reports were sent again")
 }
