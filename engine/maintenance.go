@@ -21,7 +21,11 @@ type MaintenanceConfig struct {
 	Retention time.Duration
 	// PruneEvery is the interval between prunings.
 	PruneEvery time.Duration
-	Logger     *slog.Logger
+	// RoundTimeout bounds one round, 1 minute by default: a round stuck on a
+	// lock (another replica's transaction that never ends, say) gives up and
+	// the next one tries again, rather than holding the lease forever.
+	RoundTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // Maintenance rescues tasks whose lease expired or whose attempt timed out,
@@ -45,6 +49,7 @@ func (s *Service) NewMaintenance(cfg MaintenanceConfig) *Maintenance {
 	cfg.Interval = cmp.Or(cfg.Interval, time.Second)
 	cfg.Retention = cmp.Or(cfg.Retention, 90*24*time.Hour)
 	cfg.PruneEvery = cmp.Or(cfg.PruneEvery, 10*time.Minute)
+	cfg.RoundTimeout = cmp.Or(cfg.RoundTimeout, time.Minute)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,6 +98,8 @@ func (m *Maintenance) safeRound(ctx context.Context) (err error) {
 
 // Round runs one round if this replica holds the maintenance lease.
 func (m *Maintenance) Round(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.RoundTimeout)
+	defer cancel()
 	now := m.svc.now()
 	held, err := m.svc.store.LeaseAcquire(ctx, maintenanceLease, m.owner, now, 3*m.cfg.Interval+5*time.Second)
 	if err != nil || !held {

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -159,5 +160,31 @@ func TestRescueWaitsForLease(t *testing.T) {
 		got := e.get(t, task.ID)
 		require.Equal(t, tc.StatusFailed, got.Status)
 		require.Contains(t, got.Message, "timed out")
+	})
+}
+
+// stuck is a store whose search for expired tasks waits on a lock that is
+// never released, until its context ends.
+type stuck struct{ tc.Store }
+
+func (stuck) TaskExpired(ctx context.Context, _ time.Time, _ int) ([]tc.TaskRef, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestMaintenanceRoundTimeout: a round stuck in the store gives up after
+// its timeout, so the next round can try again.
+func TestMaintenanceRoundTimeout(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		svc := engine.New(stuck{open(t)}, engine.Config{})
+		m := svc.NewMaintenance(engine.MaintenanceConfig{RoundTimeout: 200 * time.Millisecond})
+		done := make(chan error, 1)
+		go func() { done <- m.Round(context.Background()) }()
+		select {
+		case err := <-done:
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the round did not give up")
+		}
 	})
 }

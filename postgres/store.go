@@ -38,12 +38,24 @@ type Store struct {
 	names nameCache
 }
 
+// idleInTransaction is how long a session may sit in a transaction doing
+// nothing before PostgreSQL ends it (see Open); a URL may set another.
+const idleInTransaction = "20s"
+
 // Open connects to the database at url, a postgres:// URL or a key=value
 // string that may set search_path to pick a schema. It does not migrate.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse postgres url: %w", err)
+	}
+	// A replica that dies or is cut off inside a transaction sends no
+	// goodbye, and its session would hold its locks (instances' rows) until
+	// TCP noticed, hours later, stalling every other replica's writes and
+	// maintenance. Its own sessions end after idleInTransaction instead; no
+	// transaction of taskcenter waits between its statements for that long.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTransaction
 	}
 	listsCfg := cfg.Copy() // a copy of the run-time parameters too
 	listsCfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"

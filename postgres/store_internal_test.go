@@ -98,3 +98,41 @@ func TestAnalyzeCoversListTables(t *testing.T) {
 		}, 5*time.Second, 50*time.Millisecond, table)
 	}
 }
+
+// TestOrphanedTransactionEnds: a session left inside a transaction holding
+// locks, as by a replica that died mid-write, is ended by PostgreSQL after
+// idle_in_transaction_session_timeout, and its locks go with it. The store
+// sets 20 s unless the URL says otherwise, as it does here to keep the test
+// short.
+func TestOrphanedTransactionEnds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	s := openStore(t)
+	var timeout string
+	require.NoError(t, s.pool.QueryRow(ctx, "SHOW idle_in_transaction_session_timeout").Scan(&timeout))
+	require.Equal(t, idleInTransaction, timeout)
+
+	short, err := Open(ctx, u+"&idle_in_transaction_session_timeout=500ms")
+	require.NoError(t, err)
+	t.Cleanup(func() { short.Close() })
+	require.NoError(t, short.Migrate(ctx))
+	_, err = short.pool.Exec(ctx, `INSERT INTO instances (tenant, id, name, status) VALUES ('ta', 'i1', 'db', 'running')`)
+	require.NoError(t, err)
+	orphan, err := short.pool.Begin(ctx)
+	require.NoError(t, err)
+	_, err = orphan.Exec(ctx, `SELECT 1 FROM instances WHERE tenant = 'ta' AND id = 'i1' FOR UPDATE`)
+	require.NoError(t, err)
+	// The orphan's session now sits in its transaction; another takes the
+	// same row once the server has ended it.
+	start := time.Now()
+	other, err := short.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer other.Rollback(ctx)
+	_, err = other.Exec(ctx, `SET LOCAL lock_timeout = '10s'`)
+	require.NoError(t, err)
+	_, err = other.Exec(ctx, `SELECT 1 FROM instances WHERE tenant = 'ta' AND id = 'i1' FOR UPDATE`)
+	require.NoError(t, err, "the orphan's lock went with its session")
+	require.Less(t, time.Since(start), 10*time.Second)
+	require.Error(t, orphan.Commit(ctx), "the orphan's session is gone")
+}
