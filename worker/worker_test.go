@@ -38,6 +38,21 @@ func service(t *testing.T, lease time.Duration) *engine.Service {
 	return svc
 }
 
+// waitStatus polls tenant ta's task id until it has status want.
+func waitStatus(t *testing.T, svc *engine.Service, id int64, want tc.Status) *tc.Task {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		task, err := svc.GetTask(t.Context(), "ta", id)
+		require.NoError(t, err)
+		if task.Status == want {
+			return task
+		}
+		require.True(t, time.Now().Before(deadline), "the task is still %s", task.Status)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestLeaseLapseStopsHandler: a worker that cannot renew its lease stops the
 // handler when the lease ends, since the task is then rescued and may run
 // elsewhere.
@@ -83,13 +98,7 @@ func TestTimeoutReported(t *testing.T) {
 	task, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"},
 		Timeout: 200 * time.Millisecond, MaxAttempts: 1})
 	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
-	for task.Status != tc.StatusFailed {
-		require.True(t, time.Now().Before(deadline), "the task is still %s", task.Status)
-		time.Sleep(10 * time.Millisecond)
-		task, err = svc.GetTask(ctx, "ta", task.ID)
-		require.NoError(t, err)
-	}
+	task = waitStatus(t, svc, task.ID, tc.StatusFailed)
 	require.Equal(t, "attempt timed out", task.Message)
 	events, err := svc.TaskEvents(ctx, "ta", task.ID)
 	require.NoError(t, err)
@@ -129,13 +138,7 @@ func TestReportOutlivesBlip(t *testing.T) {
 	t.Cleanup(w.Stop)
 	task, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}, MaxAttempts: 1})
 	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
-	for task.Status != tc.StatusSucceed {
-		require.True(t, time.Now().Before(deadline), "the task is still %s", task.Status)
-		time.Sleep(10 * time.Millisecond)
-		task, err = svc.GetTask(ctx, "ta", task.ID)
-		require.NoError(t, err)
-	}
+	task = waitStatus(t, svc, task.ID, tc.StatusSucceed)
 	require.Equal(t, "restarted", task.Message)
 	require.Equal(t, int32(1), runs.Load())
 	require.Less(t, f.fails.Load(), int32(0), "the failed reports were sent again")
