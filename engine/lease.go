@@ -11,8 +11,10 @@ import (
 
 // ClaimTasks leases up to p.Max ready tasks to a worker. When none is ready
 // it waits up to p.Wait: woken at once by work made ready in this process,
-// and polling for work made ready by other replicas; not once Drain was
-// called.
+// and polling for work made ready by other replicas. Drain answers the
+// waiting claims, empty; a claim that finds nothing once Drain was called
+// is EUNAVAILABLE, so that workers pause (or try another replica) rather
+// than ask again at once.
 func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task, error) {
 	if p.WorkerID == "" || len(p.WorkerID) > 128 {
 		return nil, tc.Invalidf("worker_id", "worker_id must be 1 to 128 bytes")
@@ -28,6 +30,11 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 		left := time.Until(deadline)
 		if err != nil || len(tasks) > 0 || left <= 0 {
 			return tasks, err
+		}
+		select {
+		case <-s.draining:
+			return nil, tc.Errorf(tc.EUNAVAILABLE, "the server is shutting down")
+		default:
 		}
 		timer := time.NewTimer(min(left, s.cfg.PollInterval))
 		select {
