@@ -204,8 +204,23 @@ func dbError(op string, err error) error {
 		return tc.ErrNotFound
 	case errors.As(err, &driver) && isUniqueViolation(driver.Code()):
 		return tc.Errorf(tc.ECONFLICT, "%s: already exists", op)
+	case errors.As(err, &driver) && unavailable(driver.Code()):
+		// A full disk, or a lock another process keeps past the busy
+		// timeout: the store cannot write now, and may later. The cause
+		// stays in the chain for the logs.
+		return fmt.Errorf("%w: %w", tc.Errorf(tc.EUNAVAILABLE, "%s: database unavailable", op), err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailable reports whether an SQLite result code means the database
+// cannot be written for now rather than refusing the statement.
+func unavailable(code int) bool {
+	switch code & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
 
 func isUniqueViolation(code int) bool {

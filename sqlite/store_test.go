@@ -3,11 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	tc "github.com/taskcenter/taskcenter"
 )
 
 func TestConnectionSettings(t *testing.T) {
@@ -72,4 +77,36 @@ func TestFilesOwnerOnly(t *testing.T) {
 		}
 		require.NoError(t, s.Close())
 	}
+}
+
+// TestFullDiskUnavailable: a write that finds no room (here the database's
+// own page limit, as a full disk would) is EUNAVAILABLE, a 503 rather than
+// a 500, and writes go on once there is room again.
+func TestFullDiskUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	var pages int
+	require.NoError(t, s.writer.QueryRow("PRAGMA page_count").Scan(&pages))
+	_, err = s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
+	require.NoError(t, err)
+	put := func(i int) error {
+		_, err := s.InstancePut(ctx, &tc.Instance{ID: fmt.Sprintf("i%04d", i), Tenant: "ta", Name: strings.Repeat("n", 200),
+			Status: tc.InstanceNormal, CreatedAt: time.Now(), UpdatedAt: time.Now()})
+		return err
+	}
+	for i := 0; ; i++ {
+		require.Less(t, i, 10000, "the database never filled")
+		if err = put(i); err != nil {
+			break
+		}
+	}
+	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "error: %v", err)
+	require.ErrorContains(t, err, "full")
+	_, err = s.writer.Exec("PRAGMA max_page_count = 1073741823")
+	require.NoError(t, err)
+	require.NoError(t, put(99999))
 }
