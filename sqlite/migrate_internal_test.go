@@ -106,11 +106,8 @@ func TestMigrationCountDeltas(t *testing.T) {
 func TestMigrateRefusesNewerSchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '099_later.sql', 0)`)
+	s := migrated(t)
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '099_later.sql', 0)`)
 	require.NoError(t, err)
 	err = s.Migrate(ctx)
 	require.ErrorContains(t, err, "migration 99")

@@ -79,19 +79,26 @@ func TestFilesOwnerOnly(t *testing.T) {
 	}
 }
 
+// migrated is a migrated store in a new file, closed when the test ends.
+func migrated(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(context.Background()))
+	return s
+}
+
 // TestFullDiskUnavailable: a write that finds no room (here the database's
 // own page limit, as a full disk would) is EUNAVAILABLE, a 503 rather than
 // a 500, and writes go on once there is room again.
 func TestFullDiskUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
+	s := migrated(t)
 	var pages int
 	require.NoError(t, s.writer.QueryRow("PRAGMA page_count").Scan(&pages))
-	_, err = s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
+	_, err := s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
 	require.NoError(t, err)
 	put := func(i int) error {
 		_, err := s.InstancePut(ctx, &tc.Instance{ID: fmt.Sprintf("i%04d", i), Tenant: "ta", Name: strings.Repeat("n", 200),
