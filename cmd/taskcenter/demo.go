@@ -43,8 +43,11 @@ func startDemo(ctx context.Context, svc *engine.Service, cfg *Config, out io.Wri
 
 	// Each replica's executor has its own id: leases name the process.
 	host, _ := os.Hostname()
+	// On shutdown it waits for its running tasks no longer than the
+	// server's grace, then gives them back.
+	grace := max(min(cfg.ShutdownTimeout, 10*time.Second), time.Millisecond)
 	w := worker.New(svc, worker.Config{ID: fmt.Sprintf("simulator-%s-%d", host, os.Getpid()), Tenant: demoTenant,
-		Concurrency: 16, Heartbeat: cfg.Lease / 3, Logger: logger})
+		Concurrency: 16, Heartbeat: cfg.Lease / 3, Grace: grace, Logger: logger})
 	sim := simulator{step: cfg.DemoStep}
 	for _, t := range tc.BuiltinTypes() {
 		w.Handle(t.Key, sim.run)

@@ -360,3 +360,27 @@ func TestShutdownAnswersLongPolls(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.status, a.body)
 	require.JSONEq(t, `{"tasks":[]}`, a.body)
 }
+
+// TestShutdownDemoWithinGrace: the demo executor gives its running tasks
+// back within the server's grace (here 1 s, against tasks of a minute),
+// not after a grace of its own.
+func TestShutdownDemoWithinGrace(t *testing.T) {
+	const admin = "admin-token-demo-grace-0123"
+	p := startArgs(t, binary(t), t.TempDir(), []string{"--demo"}, "TASKCENTER_ADMIN_TOKEN="+admin,
+		"TASKCENTER_SHUTDOWN_TIMEOUT=1s", "TASKCENTER_DEMO_STEP=5s")
+	cli := client.New("http://"+p.addr, admin)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		list, err := cli.ListTasks(context.Background(), client.TaskFilter{Tenant: "demo", Statuses: []string{"RUNNING"}})
+		require.NoError(t, err)
+		if list.Total > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no demo task started")
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	p.stop(t)
+	require.Less(t, time.Since(start), 5*time.Second, "the demo's tasks were given back within the grace")
+	require.Contains(t, p.stdout.String(), `"msg":"stopped"`)
+}
