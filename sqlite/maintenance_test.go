@@ -10,7 +10,7 @@ import (
 // index, not the whole table, every maintenance tick.
 func TestExpiredPlan(t *testing.T) {
 	t.Parallel()
-	all := queryPlan(t, setupPlan(t), expiredSQL, 1, 1, 1)
+	all := queryPlan(t, migrated(t), expiredSQL, 1, 1, 1)
 	require.Contains(t, all, "USING INDEX tasks_running", all)
 	require.NotContains(t, all+"\n", "SCAN tasks\n", all)
 }

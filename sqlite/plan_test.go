@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,16 +9,6 @@ import (
 
 	tc "github.com/taskcenter/taskcenter"
 )
-
-// setupPlan opens a new, migrated store whose plans the test reads.
-func setupPlan(t *testing.T) *Store {
-	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "tc.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(context.Background()))
-	return s
-}
 
 // queryPlan returns the EXPLAIN QUERY PLAN lines of a query, joined.
 func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
@@ -43,7 +31,7 @@ func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
 // task_instances and then the tasks by id, never a scan of the tenant.
 func TestInstanceListPlan(t *testing.T) {
 	t.Parallel()
-	s := setupPlan(t)
+	s := migrated(t)
 	w := taskWhere(&tc.TaskFilter{Tenant: "ta", InstanceID: "cdb-1"})
 	all := queryPlan(t, s, "SELECT count(*) FROM tasks"+w.String(), w.args...)
 	require.Contains(t, all, "task_instances", all)
@@ -67,7 +55,7 @@ func TestInstanceListPlan(t *testing.T) {
 // id order, newest first, and stops at the page: nothing is sorted.
 func TestPagePlan(t *testing.T) {
 	t.Parallel()
-	s := setupPlan(t)
+	s := migrated(t)
 	now := time.Now().UTC()
 	month := now.Add(-30 * 24 * time.Hour)
 	for _, c := range []struct {
@@ -102,7 +90,7 @@ func TestPagePlan(t *testing.T) {
 // created_at): no row of any table is read.
 func TestCountPlan(t *testing.T) {
 	t.Parallel()
-	s := setupPlan(t)
+	s := migrated(t)
 	f := &tc.TaskFilter{Tenant: "ta", Types: []string{tc.TypeReboot, tc.TypeRollback},
 		Statuses: []tc.Status{tc.StatusFailed}}
 	q, args := totalsQuery(f)
