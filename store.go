@@ -27,6 +27,12 @@ type Store interface {
 	TaskInsert(ctx context.Context, p *TaskInsertParams) (task *Task, created bool, err error)
 	// TaskGet returns a task of the tenant, or ErrNotFound.
 	TaskGet(ctx context.Context, tenant string, id int64) (*Task, error)
+	// TaskGetMany returns the named tasks that exist, each once, by id: one
+	// read for what TaskGet would take a read each. A ref's tenant scopes it
+	// as TaskGet's does (AllTenants reaches every tenant); a ref to a task
+	// that is gone, or of another tenant, is left out. At most
+	// MaxTaskGetMany refs, or EINVALID.
+	TaskGetMany(ctx context.Context, refs []TaskRef) ([]*Task, error)
 	// TaskList returns one page of tasks, newest first, and the exact total.
 	TaskList(ctx context.Context, f *TaskFilter) (*TaskPage, error)
 	// TaskUpdate loads a task, applies fn and saves the result in one
@@ -131,6 +137,17 @@ type TaskResult struct {
 type TaskRef struct {
 	Tenant string
 	ID     int64
+}
+
+// MaxTaskGetMany bounds the refs of one Store.TaskGetMany.
+const MaxTaskGetMany = 1000
+
+// CheckTaskGetMany refuses more refs than one TaskGetMany reads.
+func CheckTaskGetMany(refs []TaskRef) error {
+	if len(refs) > MaxTaskGetMany {
+		return Invalidf("refs", "at most %d tasks can be read at once, not %d", MaxTaskGetMany, len(refs))
+	}
+	return nil
 }
 
 // TaskClaimParams are the inputs of Store.TaskClaim.

@@ -410,6 +410,25 @@ func (s *Store) TaskGet(ctx context.Context, tenant string, id int64) (*taskcent
 	return task, storeErr("get task", err)
 }
 
+// TaskGetMany returns the named tasks that exist, by id, in one read; a
+// ref's tenant "*" (AllTenants) matches any.
+func (s *Store) TaskGetMany(ctx context.Context, refs []taskcenter.TaskRef) ([]*taskcenter.Task, error) {
+	if err := taskcenter.CheckTaskGetMany(refs); err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	tenants, ids := make([]string, len(refs)), make([]int64, len(refs))
+	for i, r := range refs {
+		tenants[i], ids[i] = r.Tenant, r.ID
+	}
+	const q = `SELECT ` + taskColumns + ` FROM tasks WHERE id IN (
+		SELECT t.id FROM unnest($1::text[], $2::bigint[]) AS r(tenant, id)
+		JOIN tasks AS t ON t.id = r.id AND (r.tenant = '` + taskcenter.AllTenants + `' OR t.tenant = r.tenant))
+		ORDER BY id`
+	rows, _ := s.pool.Query(ctx, q, tenants, ids)
+	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
+	return tasks, storeErr("get tasks", err)
+}
+
 // selectTask reads one task of the tenant.
 func selectTask(ctx context.Context, q querier, tenant string, id int64) (*taskcenter.Task, error) {
 	conds, args := tenantScope([]string{"id = $1"}, []any{id}, "tenant", tenant)

@@ -34,6 +34,29 @@ func (s *Store) TaskGet(ctx context.Context, tenant string, id int64) (*tc.Task,
 	return getTask(ctx, s.reads, tenant, id)
 }
 
+// taskGetManySQL reads tasks by [tenant, id] pairs; a pair's tenant "*"
+// (AllTenants) matches any.
+const taskGetManySQL = `SELECT ` + taskColumns + ` FROM tasks WHERE id IN (
+	SELECT t.id FROM json_each(?) AS j
+	JOIN tasks AS t ON t.id = j.value->>1 AND (j.value->>0 = '` + tc.AllTenants + `' OR t.tenant = j.value->>0))`
+
+// TaskGetMany returns the named tasks that exist, by id, in one read.
+func (s *Store) TaskGetMany(ctx context.Context, refs []tc.TaskRef) ([]*tc.Task, error) {
+	if err := tc.CheckTaskGetMany(refs); err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	pairs := make([][2]any, len(refs))
+	for i, r := range refs {
+		pairs[i] = [2]any{r.Tenant, r.ID}
+	}
+	rows, err := s.reads.QueryContext(ctx, taskGetManySQL, jsonText(pairs))
+	if err != nil {
+		return nil, dbError("get tasks", err)
+	}
+	tasks, err := scanTasks(rows)
+	return tasks, dbError("get tasks", err)
+}
+
 func getTask(ctx context.Context, q querier, tenant string, id int64) (*tc.Task, error) {
 	var w where
 	w.add("id = ?", id)

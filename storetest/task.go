@@ -151,6 +151,43 @@ func init() {
 		require.Equal(t, "ta", got.Tenant)
 	})
 
+	register("TaskGetManyScoped", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "cdb-1")
+		f.instance(t, "tb", "cdb-1")
+		a1 := f.task(t, "ta", tc.TypeReboot, []string{"cdb-1"}, func(t *tc.Task) { t.Message = "first" })
+		b1 := f.task(t, "tb", tc.TypeReboot, []string{"cdb-1"}, nil)
+		a2 := f.task(t, "ta", tc.TypeReboot, []string{"cdb-1"}, func(t *tc.Task) {
+			t.Context = json.RawMessage(`{"sql":"SELECT 1"}`)
+			t.AttachInfo = []tc.Attach{{Key: "k", Value: "v"}}
+		})
+		got, err := f.store.TaskGetMany(f.ctx, []tc.TaskRef{
+			{Tenant: "ta", ID: a2.ID}, {Tenant: "ta", ID: b1.ID}, // b1 is another tenant's
+			{Tenant: "ta", ID: a1.ID}, {Tenant: "ta", ID: a2.ID}, // named twice, read once
+			{Tenant: "ta", ID: a2.ID + 1000}, // no such task
+		})
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		for i, want := range []*tc.Task{a1, a2} {
+			one, err := f.store.TaskGet(f.ctx, "ta", want.ID)
+			require.NoError(t, err)
+			require.Equal(t, one, got[i], "the same task as TaskGet reads")
+		}
+		require.Equal(t, "first", got[0].Message)
+		require.JSONEq(t, `{"sql":"SELECT 1"}`, string(got[1].Context))
+
+		got, err = f.store.TaskGetMany(f.ctx, []tc.TaskRef{{Tenant: tc.AllTenants, ID: b1.ID}, {Tenant: "tb", ID: a1.ID}})
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		require.Equal(t, "tb", got[0].Tenant)
+
+		got, err = f.store.TaskGetMany(f.ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, got)
+		_, err = f.store.TaskGetMany(f.ctx, make([]tc.TaskRef, tc.MaxTaskGetMany+1))
+		requireCode(t, err, tc.EINVALID)
+	})
+
 	register("TaskUpdateTransitionsAndEvents", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "cdb-1")
