@@ -75,9 +75,14 @@ func (s *Service) NewFeed(cfg FeedConfig) *Feed {
 }
 
 // Start reads the feed from the current end of the history until Stop or
-// ctx ends.
+// ctx ends. It reads where that end is before it returns, so a watch made
+// after Start sees every change stored after Start, unless that first read
+// failed (it is then retried, and logged).
 func (f *Feed) Start(ctx context.Context) {
 	ctx, f.cancel = context.WithCancel(ctx)
+	if err := f.poll(ctx); err != nil {
+		f.cfg.Logger.Warn("event feed", "err", err)
+	}
 	f.done.Add(1)
 	go func() {
 		defer f.done.Done()
@@ -123,7 +128,9 @@ func (f *Feed) run(ctx context.Context) {
 }
 
 // poll reads the events after the cursor, and those of the gaps still
-// awaited, and delivers the ones not delivered before.
+// awaited, and delivers the ones not delivered before. A batch of events is
+// delivered in parts of at most partTasks tasks, read at once, so that the
+// feed holds one part's tasks at a time, however large they are.
 func (f *Feed) poll(ctx context.Context) error {
 	f.mu.Lock()
 	cursor := f.cursor
@@ -146,26 +153,40 @@ func (f *Feed) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The gaps stay until their part is delivered: a failed read leaves
+		// them for the next poll, which reads their events again.
 		var fresh []*tc.Event
-		var filled []int64
+		read := cursor
 		for _, e := range events {
-			if _, gap := f.gaps[e.Seq]; gap || e.Seq > cursor {
-				filled = append(filled, e.Seq)
+			if _, gap := f.gaps[e.Seq]; gap || e.Seq > read {
 				fresh = append(fresh, e)
 			}
-			for s := cursor + 1; s < e.Seq && len(f.gaps) < 10*f.cfg.Batch; s++ {
-				f.gaps[s] = now
+			for s := read + 1; s < e.Seq && len(f.gaps) < 10*f.cfg.Batch; s++ {
+				if _, ok := f.gaps[s]; !ok { // a poll that failed may have missed it already
+					f.gaps[s] = now
+				}
 			}
-			cursor = max(cursor, e.Seq)
+			read = max(read, e.Seq)
 		}
-		changes, err := f.changes(ctx, f.watched(fresh), 0)
-		if err != nil {
-			return err // the gaps stay, so the next poll reads these events again
+		watched := f.watched(fresh)
+		for len(fresh) > 0 {
+			n, part := f.part(fresh, watched)
+			changes, err := f.changes(ctx, part, 0)
+			if err != nil {
+				return err
+			}
+			// The cursor passes the part's last event, and every event of
+			// the batch before it: they are all delivered or unwatched.
+			last := fresh[n-1].Seq
+			cursor = max(cursor, last)
+			f.deliver(changes, cursor)
+			for _, e := range fresh[:n] {
+				delete(f.gaps, e.Seq)
+			}
+			fresh, watched = fresh[n:], watched[len(part):]
 		}
-		f.deliver(changes, cursor)
-		for _, s := range filled {
-			delete(f.gaps, s)
-		}
+		cursor = max(cursor, read)
+		f.setCursor(cursor)
 		if len(events) < f.cfg.Batch {
 			break
 		}
@@ -179,30 +200,57 @@ func (f *Feed) poll(ctx context.Context) error {
 	return nil
 }
 
+// partTasks bounds the tasks the feed reads at once, and holds while it
+// hands their changes over.
+const partTasks = 64
+
+// part returns how many of the fresh events the next part covers, and the
+// watched ones among them (watched is the watched subsequence of fresh):
+// those of at most partTasks tasks.
+func (f *Feed) part(fresh, watched []*tc.Event) (int, []*tc.Event) {
+	tasks := map[int64]bool{}
+	k := 0
+	for ; k < len(watched); k++ {
+		id := watched[k].TaskID
+		if !tasks[id] && len(tasks) == partTasks {
+			break
+		}
+		tasks[id] = true
+	}
+	if k == len(watched) {
+		return len(fresh), watched
+	}
+	// fresh and watched are both by seq: the part ends before watched[k].
+	n := 0
+	for fresh[n].Seq != watched[k].Seq {
+		n++
+	}
+	return n, watched[:k]
+}
+
 func (f *Feed) setCursor(seq int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cursor = seq
 }
 
-// changes pairs events with their tasks, read once per task; events of
-// tasks deleted since are dropped. With a budget above 0, errTooMuch once
-// the changes' tasks come to more than budget bytes (taskBytes).
+// changes pairs events with their tasks, read partTasks at a time (one
+// Store.TaskGetMany each) as the events come to them; events of tasks
+// deleted since are dropped. With a budget above 0, errTooMuch once the
+// changes' tasks come to more than budget bytes (taskBytes), before the
+// tasks past the budget are read.
 func (f *Feed) changes(ctx context.Context, events []*tc.Event, budget int) ([]*tc.TaskChange, error) {
 	tasks := map[int64]*tc.Task{}
+	asked := map[int64]bool{}
 	var out []*tc.TaskChange
 	size := 0
-	for _, e := range events {
-		t, ok := tasks[e.TaskID]
-		if !ok {
-			var err error
-			t, err = f.svc.store.TaskGet(ctx, e.Tenant, e.TaskID)
-			if err != nil && tc.ErrorCode(err) != tc.ENOTFOUND {
+	for i, e := range events {
+		if !asked[e.TaskID] {
+			if err := f.readTasks(ctx, events[i:], asked, tasks); err != nil {
 				return nil, err
 			}
-			tasks[e.TaskID] = t
 		}
-		if t != nil {
+		if t := tasks[e.TaskID]; t != nil {
 			if size += taskBytes(t); budget > 0 && size > budget {
 				return nil, errTooMuch
 			}
@@ -210,6 +258,26 @@ func (f *Feed) changes(ctx context.Context, events []*tc.Event, budget int) ([]*
 		}
 	}
 	return out, nil
+}
+
+// readTasks reads into tasks those of the next partTasks tasks of events
+// not asked for yet that still exist, and marks them asked.
+func (f *Feed) readTasks(ctx context.Context, events []*tc.Event, asked map[int64]bool, tasks map[int64]*tc.Task) error {
+	var refs []tc.TaskRef
+	for _, e := range events {
+		if len(refs) == partTasks {
+			break
+		}
+		if !asked[e.TaskID] {
+			asked[e.TaskID] = true
+			refs = append(refs, tc.TaskRef{Tenant: e.Tenant, ID: e.TaskID})
+		}
+	}
+	got, err := f.svc.store.TaskGetMany(ctx, refs)
+	for _, t := range got {
+		tasks[t.ID] = t
+	}
+	return err
 }
 
 var errTooMuch = tc.Errorf(tc.EUNAVAILABLE, "too many changes to replay: reload")
@@ -259,7 +327,7 @@ func (f *Feed) deliver(changes []*tc.TaskChange, cursor int64) {
 }
 
 // WatchTasks subscribes to the changes p selects, replaying first those
-// after p.AfterSeq that the feed has already read.
+// stored after p.AfterSeq.
 func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch, error) {
 	if p.Filter.Tenant == "" {
 		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
@@ -271,14 +339,13 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 		return nil, tc.Errorf(tc.EUNAVAILABLE, "the event feed stopped")
 	}
 	f.watches[w] = struct{}{}
-	cursor := f.cursor
 	f.mu.Unlock()
 	stop := context.AfterFunc(ctx, w.Close)
 	w.mu.Lock()
 	w.stopCtx = stop
 	w.mu.Unlock()
-	if p.AfterSeq > 0 && p.AfterSeq < cursor {
-		if err := f.replay(ctx, w, p.AfterSeq, cursor); err != nil {
+	if p.AfterSeq > 0 {
+		if err := f.replay(ctx, w, p.AfterSeq); err != nil {
 			w.Close()
 			return nil, err
 		}
@@ -286,13 +353,18 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	return w, nil
 }
 
-// replay queues the stored changes in (after, upto] ahead of the live ones.
-func (f *Feed) replay(ctx context.Context, w *watch, after, upto int64) error {
+// replay queues the changes stored after a seq ahead of the live ones; the
+// live feed then skips those it replayed. It reads every change stored
+// when it runs, not only those the feed has read: a batch the feed was
+// handing over when the watch began was read for the tenants watched
+// before, and may hold changes of this watch's tenant that only the replay
+// can deliver.
+func (f *Feed) replay(ctx context.Context, w *watch, after int64) error {
 	events, err := f.svc.store.EventsAfter(ctx, after, f.cfg.MaxBacklog+1)
 	if err != nil {
 		return err
 	}
-	if len(events) > f.cfg.MaxBacklog && events[f.cfg.MaxBacklog].Seq <= upto {
+	if len(events) > f.cfg.MaxBacklog {
 		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
 		return nil
 	}
@@ -300,7 +372,7 @@ func (f *Feed) replay(ctx context.Context, w *watch, after, upto int64) error {
 	// of its task.
 	var old []*tc.Event
 	for _, e := range events {
-		if e.Seq <= upto && (w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant) {
+		if w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant {
 			old = append(old, e)
 		}
 	}

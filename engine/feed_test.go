@@ -1,15 +1,22 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 // next waits for a watch's next changes, or its error.
@@ -94,4 +101,190 @@ func TestFeedBoundsBytes(t *testing.T) {
 		_, err = idle.Next()
 		require.ErrorContains(t, err, "fell behind")
 	})
+}
+
+// gatedStore holds the first TaskGetMany made after arm until release, so
+// that a test can act while the feed is between reading a batch of events
+// and handing it over.
+type gatedStore struct {
+	tc.Store
+	armed            atomic.Bool
+	entered, release chan struct{}
+}
+
+func (g *gatedStore) TaskGetMany(ctx context.Context, refs []tc.TaskRef) ([]*tc.Task, error) {
+	if g.armed.CompareAndSwap(true, false) {
+		close(g.entered)
+		<-g.release
+	}
+	return g.Store.TaskGetMany(ctx, refs)
+}
+
+// TestFeedReplayDuringPoll: a subscriber of a tenant nobody watched yet,
+// resuming after a seq while the feed hands over a batch that holds one of
+// its tenant's changes, gets that change. The feed read the batch for the
+// tenants watched before, so only the replay can carry it.
+func TestFeedReplayDuringPoll(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		g := &gatedStore{Store: open(t), entered: make(chan struct{}), release: make(chan struct{})}
+		e := setup(t, g, engine.Config{})
+		_, err := e.svc.PutInstance(e.ctx, &tc.Instance{ID: "b0", Tenant: "tb", Name: "db"})
+		require.NoError(t, err)
+		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
+		feed.Start(e.ctx)
+		t.Cleanup(feed.Stop)
+		wa, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+		require.NoError(t, err)
+		t.Cleanup(wa.Close)
+		first := e.submit(t, "Noop", []string{"i0"}, nil)
+		changes, err := next(t, wa)
+		require.NoError(t, err)
+		require.Equal(t, first.ID, changes[0].Task.ID)
+		after := changes[len(changes)-1].Event.Seq
+
+		g.armed.Store(true)
+		// One submission: the feed reads both events in one batch.
+		res, err := e.svc.SubmitTasks(e.ctx, []*tc.SubmitTaskParams{
+			{Tenant: "tb", Type: "Noop", InstanceIDs: []string{"b0"}, Actor: "test"},
+			{Tenant: "ta", Type: "Noop", InstanceIDs: []string{"i0"}, Actor: "test"},
+		})
+		require.NoError(t, err)
+		require.NoError(t, res[0].Err)
+		theirs := res[0].Task
+		<-g.entered // the feed read the batch, and the tasks of tenant ta
+		wb, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "tb"}, AfterSeq: after})
+		require.NoError(t, err)
+		t.Cleanup(wb.Close)
+		close(g.release)
+
+		changes, err = next(t, wb)
+		require.NoError(t, err)
+		require.Len(t, changes, 1)
+		require.Equal(t, theirs.ID, changes[0].Task.ID)
+		require.Equal(t, "tb", changes[0].Task.Tenant)
+	})
+}
+
+// countingStore records the refs of each TaskGetMany.
+type countingStore struct {
+	tc.Store
+	mu    sync.Mutex
+	reads []int
+}
+
+func (c *countingStore) TaskGetMany(ctx context.Context, refs []tc.TaskRef) ([]*tc.Task, error) {
+	c.mu.Lock()
+	c.reads = append(c.reads, len(refs))
+	c.mu.Unlock()
+	return c.Store.TaskGetMany(ctx, refs)
+}
+
+// TestFeedParts: a batch of events of more tasks than the feed reads at once
+// is read and handed over in parts, each change once and in order, the
+// tasks of each part in one read; the events of tenants nobody watches cost
+// no read.
+func TestFeedParts(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		c := &countingStore{Store: open(t)}
+		e := setup(t, c, engine.Config{})
+		_, err := e.svc.PutInstance(e.ctx, &tc.Instance{ID: "b0", Tenant: "tb", Name: "db"})
+		require.NoError(t, err)
+		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
+		feed.Start(e.ctx)
+		t.Cleanup(feed.Stop)
+		w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+		require.NoError(t, err)
+		t.Cleanup(w.Close)
+
+		// 150 tasks of ta and 150 of tb, in turn, in one submission: one
+		// batch of events for the feed.
+		var ps []*tc.SubmitTaskParams
+		for i := range 300 {
+			p := &tc.SubmitTaskParams{Tenant: "ta", Type: "Noop", InstanceIDs: []string{"i1"}, Actor: "test"}
+			if i%2 == 1 {
+				p.Tenant, p.InstanceIDs = "tb", []string{"b0"}
+			}
+			ps = append(ps, p)
+		}
+		res, err := e.svc.SubmitTasks(e.ctx, ps)
+		require.NoError(t, err)
+		var want []int64
+		for _, r := range res {
+			require.NoError(t, r.Err)
+			if r.Task.Tenant == "ta" {
+				want = append(want, r.Task.ID)
+			}
+		}
+		var got []int64
+		var seqs []int64
+		for len(got) < len(want) {
+			changes, err := next(t, w)
+			require.NoError(t, err)
+			for _, ch := range changes {
+				require.Equal(t, "ta", ch.Task.Tenant)
+				got, seqs = append(got, ch.Task.ID), append(seqs, ch.Event.Seq)
+			}
+		}
+		require.Equal(t, want, got, "every change once, in order")
+		require.IsIncreasing(t, seqs)
+
+		c.mu.Lock()
+		reads := slices.Clone(c.reads)
+		c.mu.Unlock()
+		require.Len(t, reads, 3, "150 tasks of ta in parts of 64: %v", reads)
+		require.Equal(t, []int{64, 64, 22}, reads)
+	})
+}
+
+// TestFeedGapPostgres: on PostgreSQL a seq is taken at insert and committed
+// in any order. An event committed after a later one was delivered still
+// reaches the subscriber, once.
+func TestFeedGapPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	e := setup(t, store, engine.Config{})
+	feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
+	feed.Start(e.ctx)
+	t.Cleanup(feed.Stop)
+	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+	require.NoError(t, err)
+	t.Cleanup(w.Close)
+	task := e.submit(t, "Noop", []string{"i0"}, nil)
+	changes, err := next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+
+	// A transaction takes the next seq and holds it uncommitted.
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	var late int64
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+
+	later := e.submit(t, "Noop", []string{"i1"}, nil)
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, later.ID, changes[0].Task.ID)
+	require.Greater(t, changes[0].Event.Seq, late)
+
+	require.NoError(t, tx.Commit(e.ctx))
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, late, changes[0].Event.Seq)
+	require.Equal(t, "late", changes[0].Event.Message)
+
+	// Nothing more: the late event came once.
+	e.submit(t, "Noop", []string{"i2"}, nil)
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.NotEqual(t, late, changes[0].Event.Seq)
 }
