@@ -39,7 +39,11 @@ type EngineConfig struct {
 	// but each round folds the counts' deltas (TaskCountsCompact), whose
 	// cost belongs to the writes that appended them.
 	NoMaintenance bool
-	Out           io.Writer
+	// Watch runs the event feed with one subscriber of every tenant, as an
+	// open console would, and reports how many changes it received and how
+	// far behind the store it ended.
+	Watch bool
+	Out   io.Writer
 }
 
 // EngineResult is the outcome of an engine benchmark.

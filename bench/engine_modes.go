@@ -13,6 +13,10 @@ func (b *engineBench) continuous(ctx context.Context) (*EngineResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Duration)
 	defer cancel()
 	backlog := int64(3 * len(b.instances))
+	feed, err := b.startFeedReader(ctx)
+	if err != nil {
+		return nil, err
+	}
 	wait := b.submitters(ctx, func(most int) (int, bool) {
 		room := backlog - (b.submitted.Load() - b.completed.Load())
 		return int(max(0, min(room, int64(most)))), false
@@ -24,11 +28,13 @@ func (b *engineBench) continuous(ctx context.Context) (*EngineResult, error) {
 	elapsed := time.Since(start)
 	done := b.completed.Load()
 	res := &EngineResult{Completed: done, Elapsed: elapsed, CPU: cpuSince(cpu, cpuOK)}
+	watched := feed.measure(context.WithoutCancel(ctx), elapsed)
 	stop()
 	if err := wait(); err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	res.Submitted = b.submitted.Load()
+	b.printWatched(watched)
 	fmt.Fprintf(b.cfg.Out, "overall: continuous %s: %d tasks completed, %d submitted, %.0f tasks/s%s\n",
 		elapsed.Round(time.Millisecond), res.Completed, res.Submitted, res.Rate(), res.cpuNote())
 	return res, nil
@@ -52,6 +58,10 @@ func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
 		prefill.Round(time.Millisecond), float64(b.submitted.Load())/prefill.Seconds())
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	feed, err := b.startFeedReader(ctx)
+	if err != nil {
+		return nil, err
+	}
 	start = time.Now()
 	cpu, cpuOK := processCPU()
 	stop := b.startWorkers(runCtx)
@@ -65,10 +75,12 @@ func (b *engineBench) burnDown(ctx context.Context) (*EngineResult, error) {
 	elapsed := time.Since(start)
 	res := &EngineResult{Submitted: total, Completed: b.completed.Load(), Elapsed: elapsed, PrefillElapsed: prefill,
 		CPU: cpuSince(cpu, cpuOK)}
+	watched := feed.measure(context.WithoutCancel(ctx), elapsed)
 	stop()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	b.printWatched(watched)
 	fmt.Fprintf(b.cfg.Out, "overall: burn-down of %d tasks in %s, %.0f tasks/s%s\n",
 		res.Completed, elapsed.Round(time.Millisecond), res.Rate(), res.cpuNote())
 	return res, nil

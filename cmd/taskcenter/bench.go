@@ -87,6 +87,7 @@ func benchEngineCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&cfg.Instances, "instances", 0, "instances the exclusive tasks are spread over (default 1000)")
 	fs.IntVar(&cfg.Tenants, "tenants", 0, "tenants the instances belong to, in turn (default 1)")
 	fs.BoolVar(&cfg.NoMaintenance, "no-maintenance", false, "leave out the maintenance, which folds the counts every second")
+	fs.BoolVar(&cfg.Watch, "watch", false, "run the event feed with one subscriber of every tenant, as an open console would")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
