@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,4 +124,30 @@ func TestRunEngineMaintenance(t *testing.T) {
 			require.NotContains(t, out.String(), "maintenance", c.name)
 		}
 	}
+}
+
+// TestRunEngineWatch: with Watch, a subscriber of every tenant receives the
+// changes of the measured phase, and the summary says so; without, no feed
+// runs. Each task of the burn-down has three or four changes in that phase
+// (a promotion, its claim, its completion), and the last few may still be
+// on their way when it ends: at least one a task is asked.
+func TestRunEngineWatch(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	res, err := bench.RunEngine(t.Context(), bench.EngineConfig{Store: setup(t), Instances: 4, Tasks: 40,
+		Watch: true, Out: &out})
+	require.NoError(t, err)
+	require.EqualValues(t, 40, res.Completed, out.String())
+	m := regexp.MustCompile(`event feed: (\d+) changes received, \d+/s, (\d+) events behind at the end\n`).
+		FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	got, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, got, 40, out.String())
+	require.NotContains(t, out.String(), "the watch ended")
+
+	out.Reset()
+	_, err = bench.RunEngine(t.Context(), bench.EngineConfig{Store: setup(t), Instances: 4, Tasks: 8, Out: &out})
+	require.NoError(t, err)
+	require.NotContains(t, out.String(), "event feed")
 }
