@@ -279,6 +279,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Text("#confirm-text", &confirmText, chromedp.ByID),
 		chromedp.Click("#confirm-yes", chromedp.ByID)))
 	require.Contains(t, confirmText, "asked to stop", "a running task is not KILLED at once")
+	// The toast that says so lies over the foot of the page, the pager's
+	// place, for a few seconds: a click there reaches what is under it.
+	waitJS(t, ctx, `(t => t.classList.contains("show") && t.getBoundingClientRect().bottom < innerHeight)(document.querySelector("#toast"))`,
+		"the cancel's toast in view")
+	var underToast string
+	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`(() => {
+		const t = document.querySelector("#toast.show"), r = t.getBoundingClientRect();
+		const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return t.contains(hit) ? "the toast" : hit.tagName;
+	})()`, &underToast)))
+	require.NotEqual(t, "the toast", underToast, "the toast takes clicks")
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('tr[data-task-id="%d"]')?.dataset.status === "KILLED"`, e.running.ID), "the task KILLED")
 	got, err := e.cli.GetTask(context.Background(), "", e.running.ID)
 	require.NoError(t, err)
@@ -297,7 +308,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(e.url+"/console/#/instances"), chromedp.WaitVisible("#instances-shown", chromedp.ByID)))
 	waitJS(t, ctx, `document.querySelector("#instances-shown").textContent === "24"`, "a first page of 24")
 	first := cards()
-	waitJS(t, ctx, `!document.querySelector("#toast").classList.contains("show")`, "the cancel's toast gone from over the pager")
 	require.NoError(t, chromedp.Run(ctx, chromedp.Click("#next-instances", chromedp.ByID)))
 	waitJS(t, ctx, `location.hash.includes("cursors=") && document.querySelector("#instances-shown")?.textContent === "4"`, "a second page of 4")
 	all := append(first, cards()...)
