@@ -60,8 +60,8 @@ type Store interface {
 	TaskUpdateMany(ctx context.Context, ps []*TaskUpdateParams) ([]TaskResult, error)
 	// TaskClaim leases up to Max ready (INITIAL, RunAfter passed) tasks of
 	// the given types, oldest first, and makes them RUNNING for the worker,
-	// as Claim does: each attempt is counted, and a lease ends at Now+Lease
-	// or at the end of the task's timeout, whichever comes first.
+	// as Claim does: each attempt and claim is counted, and a lease ends at
+	// Now+Lease or at the end of the task's timeout, whichever comes first.
 	// Concurrent claims never return the same task.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*Task, error)
 	// TaskPromoteDue makes WAITING tasks whose RunAfter has passed INITIAL,
@@ -119,8 +119,9 @@ type Store interface {
 }
 
 // TaskInsertParams are the inputs of Store.TaskInsert. Task carries the new
-// task's fields; the store assigns ID and sets UpdatedAt to CreatedAt. Stores
-// keep every time at millisecond precision, in UTC.
+// task's fields; the store assigns ID, sets UpdatedAt to CreatedAt and
+// Claims to 0 (only claims count claims). Stores keep every time at
+// millisecond precision, in UTC.
 type TaskInsertParams struct {
 	Task  *Task
 	Actor string
@@ -167,8 +168,8 @@ type TaskUpdateParams struct {
 	Actor  string // recorded on the event
 	Now    time.Time
 	// Update changes the task in place; an error aborts the transaction.
-	// Changes to ID, Tenant, Type, InstanceIDs, AsyncRequestID and
-	// CreatedAt are ignored.
+	// Changes to ID, Tenant, Type, InstanceIDs, AsyncRequestID, CreatedAt
+	// and Claims are ignored.
 	Update func(t *Task) error
 	// Note is the event's message; empty means the task's Message.
 	Note string

@@ -27,9 +27,15 @@ type Task struct {
 	// Engine fields.
 	// Exclusive tasks run one at a time per instance, in submission order;
 	// set from the task type at submission.
-	Exclusive       bool
-	Attempts        int
-	MaxAttempts     int
+	Exclusive bool
+	// Attempts counts the attempts charged against MaxAttempts: a release or
+	// a pause gives the interrupted one back.
+	Attempts    int
+	MaxAttempts int
+	// Claims counts the claims of the task: every claim raises it and
+	// nothing lowers it, so a worker's reports name their lease by it
+	// (TaskLease.Claim). Stores keep it; an update cannot change it.
+	Claims          int64
 	RunAfter        time.Time // not eligible before; zero means now
 	Timeout         time.Duration
 	LeaseOwner      string
@@ -126,13 +132,15 @@ func ValidAsyncRequestID(id string) bool {
 // AllTenants is the tenant value only administrators may pass to reach every tenant.
 const AllTenants = "*"
 
-// Claim makes a ready task RUNNING for a worker: the attempt is counted, the
-// lease runs until LeaseEnd, and requests of an earlier attempt are cleared.
+// Claim makes a ready task RUNNING for a worker: the attempt and the claim
+// are counted, the lease runs until LeaseEnd, and requests of an earlier
+// attempt are cleared.
 func Claim(t *Task, worker string, now time.Time, lease time.Duration) error {
 	if err := t.Transition(StatusRunning, now); err != nil {
 		return err
 	}
 	t.Attempts++
+	t.Claims++
 	t.LeaseOwner, t.ClaimedAt = worker, now
 	t.LeaseExpiresAt = LeaseEnd(t, now, lease)
 	t.CancelRequested, t.PauseRequested = false, false

@@ -164,7 +164,7 @@ func genTask(rng *rand.Rand, ds *Dataset, cum []float64, i int, cfg GenerateConf
 	created := cfg.End.Add(-Span + time.Duration(float64(Span)*float64(i+1)/float64(cfg.Tasks))).Truncate(time.Millisecond)
 	t := &tc.Task{Tenant: ds.Tenants[ti], Type: genTypes[rng.IntN(len(genTypes))], Status: pickStatus(rng),
 		InstanceIDs: ids, AsyncRequestID: fmt.Sprintf("req-%08d", i), CreatedAt: created, UpdatedAt: created,
-		StartedAt: created, Context: []byte("{}"), Attempts: 1, MaxAttempts: 3, Timeout: time.Hour,
+		StartedAt: created, Context: []byte("{}"), Attempts: 1, Claims: 1, MaxAttempts: 3, Timeout: time.Hour,
 		Exclusive: true}
 	switch {
 	case t.Status.Terminal():

@@ -12,7 +12,8 @@ import (
 // benchmarks and imports. Tasks get new ids in the order given, and their
 // task_instances rows; no event is written and no queue is planned, so a
 // caller must not load WAITING, INITIAL or RUNNING exclusive tasks.
-// Instances must be new.
+// Instances must be new. A loaded task keeps its Claims, as it keeps its
+// Attempts.
 func (s *Store) BulkLoad(ctx context.Context, instances []*taskcenter.Instance, tasks []*taskcenter.Task) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"instances"},
@@ -45,7 +46,7 @@ func (s *Store) BulkLoad(ctx context.Context, instances []*taskcenter.Instance, 
 var bulkTaskColumns = []string{"tenant", "type", "status", "progress", "code", "message", "instance_ids",
 	"async_request_id", "created_at", "started_at", "ended_at", "updated_at", "context", "attach_info",
 	"attempts", "max_attempts", "run_after", "timeout_ms", "lease_owner", "lease_expires_at",
-	"cancel_requested", "pause_requested", "exclusive", "claimed_at"}
+	"cancel_requested", "pause_requested", "exclusive", "claimed_at", "claims"}
 
 func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 	attach, err := attachArg(t.AttachInfo)
@@ -60,7 +61,7 @@ func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 		t.AsyncRequestID, timeArg(t.CreatedAt), timeArg(t.StartedAt), timeArg(t.EndedAt), timeArg(t.UpdatedAt),
 		contextArg(t.Context), attach, t.Attempts, t.MaxAttempts, timeArg(t.RunAfter),
 		t.Timeout.Milliseconds(), t.LeaseOwner, timeArg(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
-		t.Exclusive, timeArg(t.ClaimedAt)}, nil
+		t.Exclusive, timeArg(t.ClaimedAt), t.Claims}, nil
 }
 
 // Analyze refreshes the planner's statistics and the visibility map of the

@@ -64,7 +64,7 @@ func claimQuery(p *taskcenter.TaskClaimParams) (string, []any) {
 			SELECT id FROM tasks` + where(conds) + fmt.Sprintf(` ORDER BY id LIMIT $%d FOR UPDATE SKIP LOCKED`, len(args)) + `
 		), claimed AS (
 			UPDATE tasks t SET status = 'RUNNING', started_at = coalesce(t.started_at, $1),
-				attempts = t.attempts + 1, updated_at = $1, lease_owner = $2,
+				attempts = t.attempts + 1, claims = t.claims + 1, updated_at = $1, lease_owner = $2,
 				lease_expires_at = CASE WHEN t.timeout_ms > 0 THEN least($3, $1 + t.timeout_ms * interval '1 millisecond') ELSE $3 END,
 				claimed_at = $1, cancel_requested = false, pause_requested = false
 			FROM ready WHERE t.id = ready.id

@@ -214,6 +214,32 @@ func TestMigrationInstanceVersions(t *testing.T) {
 	require.Equal(t, map[string]int64{"a": 3, "b": 2, "c": 2}, versions(), "a statement that changes nothing")
 }
 
+// TestMigrationTaskClaims: 010 gives the tasks already stored 0 claims,
+// whatever their attempts, and claims count from there.
+func TestMigrationTaskClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, 9)
+	var running, ready int64
+	require.NoError(t, s.pool.QueryRow(ctx, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner)
+		VALUES ('ta', 'T', 'RUNNING', 2, 'w') RETURNING id`).Scan(&running))
+	require.NoError(t, s.pool.QueryRow(ctx, `INSERT INTO tasks (tenant, type, status, attempts)
+		VALUES ('ta', 'T', 'INITIAL', 1) RETURNING id`).Scan(&ready))
+	require.NoError(t, s.Migrate(ctx))
+	got, err := s.TaskGet(ctx, "ta", running)
+	require.NoError(t, err)
+	require.Zero(t, got.Claims)
+	require.Equal(t, 2, got.Attempts)
+	claimed, err := s.TaskClaim(ctx, &taskcenter.TaskClaimParams{Tenant: "ta", WorkerID: "w", Max: 1,
+		Lease: time.Minute, Now: time.Now()})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	require.Equal(t, ready, claimed[0].ID)
+	require.Equal(t, int64(1), claimed[0].Claims)
+	require.Equal(t, 2, claimed[0].Attempts)
+}
+
 // TestMigrateRefusesNewerSchema: a schema with a migration this build does
 // not know was made by a later taskcenter, and is refused rather than used.
 func TestMigrateRefusesNewerSchema(t *testing.T) {

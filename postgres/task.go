@@ -17,7 +17,7 @@ import (
 const taskColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, context, attach_info,
 	attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
-	cancel_requested, pause_requested, exclusive, claimed_at`
+	cancel_requested, pause_requested, exclusive, claimed_at, claims`
 
 // TaskInsert is TaskInsertMany with one insert.
 func (s *Store) TaskInsert(ctx context.Context, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {

@@ -37,7 +37,7 @@ func (r *taskRow) scan(row pgx.Row, extra ...any) (*taskcenter.Task, error) {
 	dest := []any{&t.ID, &t.Tenant, &t.Type, &r.status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
 		&t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated, &r.ctxJSON, &r.attach,
 		&t.Attempts, &t.MaxAttempts, &r.runAfter, &r.timeoutMS, &t.LeaseOwner, &r.leaseExpires,
-		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &r.claimed}
+		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &r.claimed, &t.Claims}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

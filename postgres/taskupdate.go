@@ -205,6 +205,7 @@ func applyUpdates(ps []*taskcenter.TaskUpdateParams, stored map[int64]*taskcente
 		}
 		t.ID, t.Tenant, t.Type, t.InstanceIDs = old.ID, old.Tenant, old.Type, slices.Clone(old.InstanceIDs)
 		t.AsyncRequestID, t.CreatedAt, t.Exclusive = old.AsyncRequestID, old.CreatedAt, old.Exclusive
+		t.Claims = old.Claims // only claims count claims: the fence of workers' reports
 		t.UpdatedAt = p.Now
 		if err := storable(t); err != nil {
 			b.out[i].Err = err

@@ -50,8 +50,9 @@ func qualified(alias, cols string) string {
 
 // saveTasks queues the update of the mutable fields of the tasks, which
 // fails unless it finds every one. The identity, the instances, the request
-// id, the creation time and Exclusive never change. It reads nothing back: a
-// caller that answers with the tasks makes them as stored first (asStored).
+// id, the creation time and Exclusive never change, and claims changes only
+// with a claim. It reads nothing back: a caller that answers with the tasks
+// makes them as stored first (asStored).
 func (w *writes) saveTasks(tasks []*taskcenter.Task) error {
 	const q = `UPDATE tasks t SET status = v.status, progress = v.progress, code = v.code, message = v.message,
 			started_at = v.started_at, ended_at = v.ended_at, updated_at = v.updated_at,

@@ -165,10 +165,11 @@ func bulkInstances(ctx context.Context, tx *writeTx, instances []*tc.Instance) e
 }
 
 // bulkTasks inserts tasks bulkRows at a time with one prepared statement,
-// and the rest one by one.
+// and the rest one by one. A loaded task keeps its Claims, as an imported one
+// keeps its Attempts.
 func bulkTasks(ctx context.Context, tx *writeTx, tasks iter.Seq[*tc.Task]) error {
-	cols := 6 + len(stateColumns)
-	insert := `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, ` +
+	cols := 7 + len(stateColumns)
+	insert := `INSERT INTO tasks (tenant, type, instance_ids, async_request_id, created_at, exclusive, claims, ` +
 		strings.Join(stateColumns, ", ") + `) VALUES `
 	row := "(" + placeholders(cols) + ")"
 	many, err := tx.PrepareContext(ctx, insert+strings.TrimSuffix(strings.Repeat(row+", ", bulkRows), ", "))
@@ -212,5 +213,6 @@ func bulkValues(t *tc.Task) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]any{t.Tenant, t.Type, string(ids), t.AsyncRequestID, millis(t.CreatedAt), t.Exclusive}, state...), nil
+	return append([]any{t.Tenant, t.Type, string(ids), t.AsyncRequestID, millis(t.CreatedAt), t.Exclusive, t.Claims},
+		state...), nil
 }

@@ -57,7 +57,7 @@ func claimQuery(allTenants, byType bool) string {
 	}
 	return `UPDATE tasks SET status = 'RUNNING',
 			started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, attempts = attempts + 1,
-			updated_at = ?, lease_owner = ?,
+			claims = claims + 1, updated_at = ?, lease_owner = ?,
 			lease_expires_at = CASE WHEN timeout_ms > 0 THEN min(? + timeout_ms, ?) ELSE ? END, claimed_at = ?,
 			cancel_requested = 0, pause_requested = 0
 		WHERE id IN (SELECT id FROM tasks WHERE ` + ready + ` ORDER BY id LIMIT ?)

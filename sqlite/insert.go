@@ -94,7 +94,7 @@ func insertTasks(ctx context.Context, tx *writeTx, ps []*tc.TaskInsertParams) ([
 			first[k] = i
 		}
 		t := cloneTask(p.Task)
-		t.InstanceIDs, t.UpdatedAt = nonNil(t.InstanceIDs), t.CreatedAt
+		t.InstanceIDs, t.UpdatedAt, t.Claims = nonNil(t.InstanceIDs), t.CreatedAt, 0
 		inserts, tasks = append(inserts, i), append(tasks, t)
 	}
 	if len(tasks) > 0 {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
@@ -98,6 +99,41 @@ func TestMigrationCountDeltas(t *testing.T) {
 	check("folded")
 	write()
 	check("deltas after a fold")
+}
+
+// TestMigrationTaskClaims: 008 gives the tasks already stored 0 claims,
+// whatever their attempts, and claims count from there.
+func TestMigrationTaskClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
+	require.NoError(t, err)
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	require.NoError(t, err)
+	for _, name := range names {
+		if v, err := migrationVersion(name); err == nil && v < 8 {
+			require.NoError(t, s.applyMigration(ctx, name))
+		}
+	}
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	_, err = s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner, created_at, updated_at)
+		VALUES ('ta', 'T', 'RUNNING', 2, 'w', ?1, ?1), ('ta', 'T', 'INITIAL', 1, '', ?1, ?1)`, start)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	running, err := s.TaskGet(ctx, "ta", 1)
+	require.NoError(t, err)
+	require.Zero(t, running.Claims)
+	require.Equal(t, 2, running.Attempts)
+	claimed, err := s.TaskClaim(ctx, &tc.TaskClaimParams{Tenant: "ta", WorkerID: "w", Max: 1, Lease: time.Minute,
+		Now: time.UnixMilli(start).Add(time.Second)})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	require.Equal(t, int64(2), claimed[0].ID)
+	require.Equal(t, int64(1), claimed[0].Claims)
+	require.Equal(t, 2, claimed[0].Attempts)
 }
 
 // TestMigrateRefusesNewerSchema: a database with a migration this build

@@ -16,13 +16,14 @@ import (
 const taskColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, context, attach_info, attempts, max_attempts,
 	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
-	exclusive, claimed_at`
+	exclusive, claimed_at, claims`
 
 // taskColumnsOfT is taskColumns qualified by the alias t, for joins.
 var taskColumnsOfT = prefixed("t.", taskColumns)
 
 // stateColumns are the columns an update writes, in the order of stateValues.
-// The others are the task's identity and never change.
+// The others are the task's identity, which never changes, and claims, which
+// only claims raise.
 var stateColumns = []string{
 	"status", "progress", "code", "message", "started_at", "ended_at", "updated_at", "context",
 	"attach_info", "attempts", "max_attempts", "run_after", "timeout_ms", "lease_owner",
@@ -90,7 +91,7 @@ func scanTask(sc scanner) (*tc.Task, error) {
 	err := sc.Scan(&t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
 		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &taskContext, &attach,
 		&t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner, &leaseExpires,
-		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed)
+		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed, &t.Claims)
 	if err != nil {
 		return nil, err
 	}

@@ -143,6 +143,7 @@ func applyUpdate(before *tc.Task, p *tc.TaskUpdateParams) (*tc.Task, error) {
 	}
 	t.ID, t.Tenant, t.Type, t.AsyncRequestID = before.ID, before.Tenant, before.Type, before.AsyncRequestID
 	t.InstanceIDs, t.CreatedAt, t.Exclusive = slices.Clone(before.InstanceIDs), before.CreatedAt, before.Exclusive
+	t.Claims = before.Claims // only claims count claims: the fence of workers' reports
 	t.UpdatedAt = p.Now
 	return storedForm(t)
 }

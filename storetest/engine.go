@@ -209,6 +209,51 @@ func init() {
 		}
 	})
 
+	// Claims are the fence of workers' reports: every claim raises them, a
+	// release that gives the attempt back does not lower them, and no update
+	// changes them, so no two leases of a task share a number.
+	register("TaskClaimCountsClaims", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "a")
+		task := f.task(t, "ta", tc.TypeReboot, []string{"a"}, func(task *tc.Task) { task.Claims = 7 })
+		require.Zero(t, task.Claims, "a new task has had no claim")
+		release := func(task *tc.Task) error {
+			task.Attempts-- // as the engine's release does
+			task.Claims = 0 // and no update may lower the claims
+			return task.Transition(tc.StatusInitial, f.now)
+		}
+		for i := range 3 {
+			got := f.claim(t, "ta", 1)
+			require.Len(t, got, 1)
+			require.Equal(t, int64(i+1), got[0].Claims, "claim %d", i+1)
+			require.Equal(t, 1, got[0].Attempts, "released attempts are given back")
+			if i < 2 {
+				back, err := f.store.TaskUpdate(f.ctx, &tc.TaskUpdateParams{Tenant: "ta", ID: task.ID, Actor: "w1",
+					Now: f.now, Update: release})
+				require.NoError(t, err)
+				require.Equal(t, int64(i+1), back.Claims)
+				require.Zero(t, back.Attempts)
+			}
+		}
+		res, err := f.store.TaskUpdateMany(f.ctx, []*tc.TaskUpdateParams{
+			{Tenant: "ta", ID: task.ID, Now: f.now, Update: func(task *tc.Task) error { task.Claims = 1; return nil }},
+			{Tenant: "ta", ID: task.ID, Now: f.now, Update: func(task *tc.Task) error { task.Claims += 10; return nil }},
+		})
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+			require.Equal(t, int64(3), r.Task.Claims, "an update changes no claims")
+		}
+		got, err := f.store.TaskGet(f.ctx, "ta", task.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), got.Claims)
+		require.Equal(t, 1, got.Attempts)
+		page, err := f.store.TaskList(f.ctx, &tc.TaskFilter{Tenant: "ta", Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, page.Tasks, 1)
+		require.Equal(t, int64(3), page.Tasks[0].Claims, "lists read the claims too")
+	})
+
 	register("TaskPromoteDue", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "a")

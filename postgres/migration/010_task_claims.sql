@@ -1,0 +1,7 @@
+-- claims counts the claims of a task: every claim raises it and nothing
+-- lowers it, so the pair (task, claims) names one lease for good. Workers'
+-- reports carry it: attempts cannot fence them, as a release or a pause
+-- gives the interrupted attempt back, and the next claim by the same worker
+-- would have the same attempts. Tasks already stored start at 0; a column
+-- with a constant default is added without rewriting the table.
+ALTER TABLE tasks ADD COLUMN claims bigint NOT NULL DEFAULT 0;
