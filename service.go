@@ -80,6 +80,11 @@ type TaskLease struct {
 	// of an earlier attempt (the same worker claimed the task again after a
 	// rescue) is refused rather than settling the attempt now running.
 	Attempt int
+	// Claim is the task's Claims when it was claimed. When set, a report of
+	// any earlier claim is refused, also one whose attempt was given back
+	// (released or paused) so that the next claim has the same Attempt.
+	// A report with neither Attempt nor Claim is checked by WorkerID alone.
+	Claim int64
 }
 
 // ClaimParams are the inputs of WorkerService.ClaimTasks.

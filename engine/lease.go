@@ -185,13 +185,19 @@ func (s *Service) leased(ctx context.Context, l *tc.TaskLease, note string, now 
 	return task, err
 }
 
-// holds refuses a worker that no longer holds the task's lease.
+// holds refuses a worker that no longer holds the task's lease. The claim
+// is what names a lease for good: a release or a pause gives the attempt
+// back, so the same worker's next claim may have the same attempt. A report
+// that names neither is checked by worker alone.
 func holds(t *tc.Task, l *tc.TaskLease) error {
 	if t.Status != tc.StatusRunning || t.LeaseOwner != l.WorkerID {
 		return tc.Errorf(tc.ECONFLICT, "task %d is %s and not leased to worker %q", t.ID, t.Status, l.WorkerID)
 	}
 	if l.Attempt != 0 && l.Attempt != t.Attempts {
 		return tc.Errorf(tc.ECONFLICT, "task %d is at attempt %d, not %d", t.ID, t.Attempts, l.Attempt)
+	}
+	if l.Claim != 0 && l.Claim != t.Claims {
+		return tc.Errorf(tc.ECONFLICT, "task %d is at claim %d, not %d", t.ID, t.Claims, l.Claim)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ var (
 // run runs one claimed task: the handler, heartbeats beside it, and the
 // report of the outcome.
 func (w *Worker) run(parent context.Context, t *tc.Task) {
-	lease := tc.TaskLease{Tenant: t.Tenant, ID: t.ID, WorkerID: w.cfg.ID, Attempt: t.Attempts}
+	lease := tc.TaskLease{Tenant: t.Tenant, ID: t.ID, WorkerID: w.cfg.ID, Attempt: t.Attempts, Claim: t.Claims}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	if t.Timeout > 0 {

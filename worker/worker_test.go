@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,4 +143,72 @@ func TestReportOutlivesBlip(t *testing.T) {
 	require.Equal(t, "restarted", task.Message)
 	require.Equal(t, int32(1), runs.Load())
 	require.Less(t, f.fails.Load(), int32(0), "the failed reports were sent again")
+}
+
+// recording is a WorkerService that keeps the leases of the reports it
+// passes on.
+type recording struct {
+	*engine.Service
+	mu     sync.Mutex
+	leases []tc.TaskLease
+}
+
+func (r *recording) record(l tc.TaskLease) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.leases = append(r.leases, l)
+}
+
+func (r *recording) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.HeartbeatResult, error) {
+	r.record(p.TaskLease)
+	return r.Service.Heartbeat(ctx, p)
+}
+
+func (r *recording) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.Task, error) {
+	r.record(p.TaskLease)
+	return r.Service.CompleteTask(ctx, p)
+}
+
+// TestReportsCarryClaim: the worker's reports name the claim they belong
+// to, which tells them from the reports of an earlier claim of the same
+// worker whose attempt was given back.
+func TestReportsCarryClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := service(t, 10*time.Second)
+	task, _, err := svc.SubmitTask(ctx, &tc.SubmitTaskParams{Tenant: "ta", Type: tc.TypeReboot, InstanceIDs: []string{"i1"}})
+	require.NoError(t, err)
+	first, err := svc.ClaimTasks(ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "w", Max: 1})
+	require.NoError(t, err)
+	require.Len(t, first, 1)
+	_, err = svc.ReleaseTask(ctx, &tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "w", Claim: first[0].Claims})
+	require.NoError(t, err)
+
+	r := &recording{Service: svc}
+	w := worker.New(r, worker.Config{ID: "w", Tenant: tc.AllTenants, Heartbeat: 20 * time.Millisecond, Wait: 100 * time.Millisecond})
+	w.Handle(tc.TypeReboot, func(ctx context.Context, _ *tc.Task, report worker.Reporter) (*worker.Result, error) {
+		report(50, "half")
+		for {
+			r.mu.Lock()
+			n := len(r.leases)
+			r.mu.Unlock()
+			if n > 0 {
+				return nil, nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+	w.Start(ctx)
+	t.Cleanup(w.Stop)
+	waitStatus(t, svc, task.ID, tc.StatusSucceed)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.GreaterOrEqual(t, len(r.leases), 2, "a heartbeat and the completion")
+	for _, l := range r.leases {
+		require.Equal(t, tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "w", Attempt: 1, Claim: 2}, l)
+	}
 }
