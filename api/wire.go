@@ -26,6 +26,7 @@ type Task struct {
 	AttachInfo     []Attach        `json:"attach_info"`
 	Attempts       int             `json:"attempts"`
 	MaxAttempts    int             `json:"max_attempts"`
+	Claim          int64           `json:"claim"` // the claims so far; a worker sends its claim's number with its reports
 	RunAfter       *time.Time      `json:"run_after"`
 	TimeoutSeconds int64           `json:"timeout_seconds"`
 	LeaseExpiresAt *time.Time      `json:"lease_expires_at,omitempty"` // while RUNNING
@@ -195,6 +196,7 @@ type ClaimResponse struct {
 type HeartbeatRequest struct {
 	WorkerID string `json:"worker_id"`
 	Attempt  int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
+	Claim    int64  `json:"claim,omitempty"`   // the claimed task's claim: refuses a report of any earlier claim
 	Progress int    `json:"progress"`
 	Message  string `json:"message,omitempty"`
 }
@@ -210,6 +212,7 @@ type HeartbeatResponse struct {
 type CompleteRequest struct {
 	WorkerID   string   `json:"worker_id"`
 	Attempt    int      `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
+	Claim      int64    `json:"claim,omitempty"`   // the claimed task's claim: refuses a report of any earlier claim
 	Code       int      `json:"code,omitempty"`
 	Message    string   `json:"message,omitempty"`
 	AttachInfo []Attach `json:"attach_info,omitempty"`
@@ -219,6 +222,7 @@ type CompleteRequest struct {
 type FailRequest struct {
 	WorkerID  string `json:"worker_id"`
 	Attempt   int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
+	Claim     int64  `json:"claim,omitempty"`   // the claimed task's claim: refuses a report of any earlier claim
 	Code      int    `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`
@@ -228,6 +232,7 @@ type FailRequest struct {
 type ReleaseRequest struct {
 	WorkerID string `json:"worker_id"`
 	Attempt  int    `json:"attempt,omitempty"` // the claim's attempts: refuses a report of an earlier attempt
+	Claim    int64  `json:"claim,omitempty"`   // the claimed task's claim: refuses a report of any earlier claim
 }
 
 // ErrorBody is the answer of every failed call.
@@ -249,7 +254,7 @@ func FromTask(t *tc.Task) Task {
 		Code: t.Code, Message: t.Message, InstanceIDs: t.InstanceIDs, AsyncRequestID: t.AsyncRequestID,
 		CreatedAt: t.CreatedAt, StartedAt: optTime(t.StartedAt), EndedAt: optTime(t.EndedAt),
 		UpdatedAt: t.UpdatedAt, Context: t.Context, AttachInfo: []Attach{}, Attempts: t.Attempts,
-		MaxAttempts: t.MaxAttempts, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
+		MaxAttempts: t.MaxAttempts, Claim: t.Claims, RunAfter: optTime(t.RunAfter), TimeoutSeconds: int64(t.Timeout / time.Second),
 		LeaseExpiresAt: optTime(t.LeaseExpiresAt), CancelRequested: t.CancelRequested, PauseRequested: t.PauseRequested,
 	}
 	if t.Status == tc.StatusRunning {
@@ -273,7 +278,7 @@ func ToTask(w *Task) *tc.Task {
 		ID: w.ID, Tenant: w.Tenant, Type: w.Type, Status: w.Status, Progress: w.Progress, Code: w.Code,
 		Message: w.Message, InstanceIDs: w.InstanceIDs, AsyncRequestID: w.AsyncRequestID,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Context: w.Context, Attempts: w.Attempts,
-		MaxAttempts: w.MaxAttempts, Timeout: time.Duration(w.TimeoutSeconds) * time.Second,
+		MaxAttempts: w.MaxAttempts, Claims: w.Claim, Timeout: time.Duration(w.TimeoutSeconds) * time.Second,
 		CancelRequested: w.CancelRequested, PauseRequested: w.PauseRequested,
 	}
 	for _, p := range []struct {

@@ -46,7 +46,7 @@ func (h *Handler) claimTasks(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	var body HeartbeatRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt, &body.Claim)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (h *Handler) heartbeat(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {
 	var body CompleteRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt, &body.Claim)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) completeTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) failTask(w http.ResponseWriter, r *http.Request) error {
 	var body FailRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt, &body.Claim)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (h *Handler) failTask(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) releaseTask(w http.ResponseWriter, r *http.Request) error {
 	var body ReleaseRequest
-	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt)
+	lease, err := h.leaseOf(w, r, &body, &body.WorkerID, &body.Attempt, &body.Claim)
 	if err != nil {
 		return err
 	}
@@ -105,8 +105,9 @@ func (h *Handler) releaseTask(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, FromTask(task))
 }
 
-// leaseOf decodes a worker's body and names the task it acts on.
-func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, worker *string, attempt *int) (tc.TaskLease, error) {
+// leaseOf decodes a worker's body and names the task it acts on and the
+// lease it reports for: worker, attempt and claim point into body.
+func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, worker *string, attempt *int, claim *int64) (tc.TaskLease, error) {
 	tenant, id, err := taskRef(r)
 	if err != nil {
 		return tc.TaskLease{}, err
@@ -120,7 +121,10 @@ func (h *Handler) leaseOf(w http.ResponseWriter, r *http.Request, body any, work
 	if *attempt < 0 {
 		return tc.TaskLease{}, tc.Invalidf("attempt", "attempt must not be negative")
 	}
-	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: leaseOwner(r, *worker), Attempt: *attempt}, nil
+	if *claim < 0 {
+		return tc.TaskLease{}, tc.Invalidf("claim", "claim must not be negative")
+	}
+	return tc.TaskLease{Tenant: tenant, ID: id, WorkerID: leaseOwner(r, *worker), Attempt: *attempt, Claim: *claim}, nil
 }
 
 func checkWorkerID(id string) error {

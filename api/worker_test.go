@@ -189,3 +189,51 @@ func TestWorkerLeaseBoundToToken(t *testing.T) {
 	// And an operator cannot make itself a worker token.
 	e.call(e.opA, "POST", "/api/v1/credentials", api.CreateCredential{Kind: tc.KindNative, Role: tc.RoleWorker}, 403, nil)
 }
+
+// TestStaleClaimConflict: a task released and claimed again by the same
+// worker has the same attempt as before, and the worker's late report of
+// the first claim, sent through the client as a worker sends it, is refused
+// with 409; so is the same body sent by hand. The current claim's report
+// goes through.
+func TestStaleClaimConflict(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	c := client.New(e.url, e.workerA)
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	claim := func() *tc.Task {
+		t.Helper()
+		got, err := c.ClaimTasks(ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "agent-1", Max: 1})
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		return got[0]
+	}
+	first := claim()
+	require.Equal(t, int64(1), first.Claims, "a claimed task says its claim")
+	stale := tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "agent-1", Attempt: first.Attempts, Claim: first.Claims}
+	_, err := c.ReleaseTask(ctx, &stale)
+	require.NoError(t, err)
+	second := claim()
+	require.Equal(t, first.Attempts, second.Attempts)
+	require.Equal(t, int64(2), second.Claims)
+
+	_, err = c.CompleteTask(ctx, &tc.CompleteParams{TaskLease: stale, Message: "late"})
+	require.Equal(t, tc.ECONFLICT, tc.ErrorCode(err))
+	_, err = c.Heartbeat(ctx, &tc.HeartbeatParams{TaskLease: stale, Progress: 90})
+	require.Equal(t, tc.ECONFLICT, tc.ErrorCode(err))
+	path := fmt.Sprintf("/api/v1/tasks/%d", task.ID)
+	e.call(e.workerA, "POST", path+"/release", api.ReleaseRequest{WorkerID: "agent-1", Attempt: first.Attempts, Claim: first.Claims}, 409, nil)
+	e.call(e.workerA, "POST", path+"/fail", api.FailRequest{WorkerID: "agent-1", Claim: first.Claims, Retryable: true}, 409, nil)
+	_, detail := e.apiError(e.workerA, "POST", path+"/complete", api.CompleteRequest{WorkerID: "agent-1", Claim: -1})
+	require.Equal(t, "claim", detail.Field)
+	var got api.Task
+	e.call(e.readA, "GET", path, nil, 200, &got)
+	require.Equal(t, tc.StatusRunning, got.Status)
+	require.Equal(t, int64(2), got.Claim)
+
+	done, err := c.CompleteTask(ctx, &tc.CompleteParams{Message: "done", TaskLease: tc.TaskLease{
+		Tenant: "ta", ID: task.ID, WorkerID: "agent-1", Attempt: second.Attempts, Claim: second.Claims}})
+	require.NoError(t, err)
+	require.Equal(t, tc.StatusSucceed, done.Status)
+	require.Equal(t, int64(2), done.Claims)
+}

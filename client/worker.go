@@ -39,7 +39,7 @@ func (c *Client) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task,
 func (c *Client) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.HeartbeatResult, error) {
 	var out api.HeartbeatResponse
 	err := c.do(ctx, http.MethodPost, taskPath(p.ID, "/heartbeat"), leaseQuery(&p.TaskLease),
-		api.HeartbeatRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Progress: p.Progress, Message: p.Message}, &out)
+		api.HeartbeatRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Claim: p.Claim, Progress: p.Progress, Message: p.Message}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (c *Client) Heartbeat(ctx context.Context, p *tc.HeartbeatParams) (*tc.Hear
 
 // CompleteTask ends a leased task with success.
 func (c *Client) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.Task, error) {
-	body := api.CompleteRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Code: p.Code, Message: p.Message}
+	body := api.CompleteRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Claim: p.Claim, Code: p.Code, Message: p.Message}
 	for _, a := range p.AttachInfo {
 		body.AttachInfo = append(body.AttachInfo, api.Attach{Key: a.Key, Value: a.Value})
 	}
@@ -62,12 +62,13 @@ func (c *Client) CompleteTask(ctx context.Context, p *tc.CompleteParams) (*tc.Ta
 // FailTask ends an attempt with an error.
 func (c *Client) FailTask(ctx context.Context, p *tc.FailParams) (*tc.Task, error) {
 	return c.leaseCall(ctx, &p.TaskLease, "/fail",
-		api.FailRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Code: p.Code, Message: p.Message, Retryable: p.Retryable})
+		api.FailRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Claim: p.Claim, Code: p.Code,
+			Message: p.Message, Retryable: p.Retryable})
 }
 
 // ReleaseTask gives a leased task back without counting the attempt.
 func (c *Client) ReleaseTask(ctx context.Context, p *tc.TaskLease) (*tc.Task, error) {
-	return c.leaseCall(ctx, p, "/release", api.ReleaseRequest{WorkerID: p.WorkerID, Attempt: p.Attempt})
+	return c.leaseCall(ctx, p, "/release", api.ReleaseRequest{WorkerID: p.WorkerID, Attempt: p.Attempt, Claim: p.Claim})
 }
 
 func (c *Client) leaseCall(ctx context.Context, l *tc.TaskLease, action string, body any) (*tc.Task, error) {

@@ -463,6 +463,7 @@ var endpoints = []endpoint{
 		{"progress", "int", `50`, map[string]string{"out of range": `101`, "negative": `-1`}},
 		{"message", "string", ``, nil},
 		{"attempt", "int", ``, map[string]string{"out of range": `-1`, "an earlier attempt": `99`}},
+		{"claim", "int", ``, map[string]string{"out of range": `-1`, "not the running claim": `99`}},
 	}},
 	{asWorker, "POST", "/api/v1/tasks/{running}/complete", []field{
 		{"worker_id", "string", `"w"`, map[string]string{"empty": `""`}},
@@ -470,6 +471,7 @@ var endpoints = []endpoint{
 		{"message", "string", ``, nil},
 		{"attach_info", "attach", ``, map[string]string{"empty key": `[{"key":"","value":"v"}]`}},
 		{"attempt", "int", ``, map[string]string{"out of range": `-1`, "an earlier attempt": `99`}},
+		{"claim", "int", ``, map[string]string{"out of range": `-1`, "not the running claim": `99`}},
 	}},
 	{asWorker, "POST", "/api/v1/tasks/{running}/fail", []field{
 		{"worker_id", "string", `"w"`, map[string]string{"empty": `""`}},
@@ -477,10 +479,12 @@ var endpoints = []endpoint{
 		{"message", "string", ``, nil},
 		{"retryable", "bool", ``, nil},
 		{"attempt", "int", ``, map[string]string{"out of range": `-1`, "an earlier attempt": `99`}},
+		{"claim", "int", ``, map[string]string{"out of range": `-1`, "not the running claim": `99`}},
 	}},
 	{asWorker, "POST", "/api/v1/tasks/{running}/release", []field{
 		{"worker_id", "string", `"w"`, map[string]string{"empty": `""`}},
 		{"attempt", "int", ``, map[string]string{"out of range": `-1`, "an earlier attempt": `99`}},
+		{"claim", "int", ``, map[string]string{"out of range": `-1`, "not the running claim": `99`}},
 	}},
 }
 
@@ -567,7 +571,7 @@ func nativeBodyRows() []row {
 				if bad == "another tenant" || bad == "above the caller" {
 					status, code = 403, "forbidden"
 				}
-				if bad == "an earlier attempt" {
+				if bad == "an earlier attempt" || bad == "not the running claim" {
 					status, code = 409, "conflict"
 				}
 				add(p, bad, e.body(fl.name, raw, false), status, code)
