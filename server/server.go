@@ -94,7 +94,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {
 		if err := s.ready(ctx); err != nil {
 			s.logger.WarnContext(ctx, "not ready", "err", err)
-			http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+			// The reason is the error's caller-safe message: a store's
+			// cause (a host, a user, a path) stays in the log.
+			http.Error(w, "not ready: "+tc.ErrorMessage(err), http.StatusServiceUnavailable)
 			return
 		}
 	}
