@@ -112,7 +112,9 @@ type Store interface {
 	// CredentialCount counts the credentials of a role in every tenant.
 	CredentialCount(ctx context.Context, role Role) (int, error)
 
-	// Ping checks that the store can answer.
+	// Ping checks that the store can answer. It also reports EUNAVAILABLE
+	// while the store's last write that needed room found none (a full
+	// disk), so that a server that cannot take new work says so.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error

@@ -11,10 +11,12 @@ const credentialColumns = "id, tenant, kind, role, secret, token_hash, created_a
 // CredentialCreate stores a new credential; an existing id or token hash is
 // ECONFLICT.
 func (s *Store) CredentialCreate(ctx context.Context, c *tc.Credential) error {
-	_, err := s.writer.ExecContext(ctx,
-		"INSERT INTO credentials ("+credentialColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		c.ID, c.Tenant, c.Kind, c.Role, c.Secret, c.TokenHash, millis(c.CreatedAt))
-	return dbError("create credential", err)
+	return s.write(ctx, func(tx *writeTx) error {
+		_, err := tx.ExecContext(ctx,
+			"INSERT INTO credentials ("+credentialColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+			c.ID, c.Tenant, c.Kind, c.Role, c.Secret, c.TokenHash, millis(c.CreatedAt))
+		return dbError("create credential", err)
+	})
 }
 
 // CredentialGet returns a credential by id, or ErrNotFound.

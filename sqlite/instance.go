@@ -11,15 +11,22 @@ const instanceColumns = "tenant, id, name, engine, region, status, created_at, u
 // InstancePut creates or replaces an instance, keeping the CreatedAt of an
 // existing one, and returns it as stored.
 func (s *Store) InstancePut(ctx context.Context, inst *tc.Instance) (*tc.Instance, error) {
-	row := s.writer.QueryRowContext(ctx, `INSERT INTO instances (`+instanceColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, id) DO UPDATE SET name = excluded.name, engine = excluded.engine,
-			region = excluded.region, status = excluded.status, updated_at = excluded.updated_at
-		RETURNING `+instanceColumns,
-		inst.Tenant, inst.ID, inst.Name, inst.Engine, inst.Region, inst.Status,
-		millis(inst.CreatedAt), millis(inst.UpdatedAt))
-	got, err := scanInstance(row)
-	return got, dbError("put instance", err)
+	var got *tc.Instance
+	err := s.write(ctx, func(tx *writeTx) (err error) {
+		row := tx.QueryRowContext(ctx, `INSERT INTO instances (`+instanceColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO UPDATE SET name = excluded.name, engine = excluded.engine,
+				region = excluded.region, status = excluded.status, updated_at = excluded.updated_at
+			RETURNING `+instanceColumns,
+			inst.Tenant, inst.ID, inst.Name, inst.Engine, inst.Region, inst.Status,
+			millis(inst.CreatedAt), millis(inst.UpdatedAt))
+		got, err = scanInstance(row)
+		return dbError("put instance", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
 // InstanceGet returns an instance of the tenant, or ErrNotFound. With

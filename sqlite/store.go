@@ -61,6 +61,8 @@ type Store struct {
 	prepareMu sync.Mutex
 	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
 	reads     *stmtCache                           // the readers' statements
+
+	room room // whether the last write that needed room found it, for Ping
 }
 
 var _ tc.Store = (*Store)(nil)
@@ -142,10 +144,15 @@ func (s *Store) Close() error {
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
-// Ping checks that the store answers a query.
+// Ping checks that the store answers a query, and reports the database
+// full (EUNAVAILABLE) while the last write that needed room found none: see
+// room.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	return dbError("ping", s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one))
+	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return dbError("ping", err)
+	}
+	return s.room.err()
 }
 
 // querier is a *sql.DB or a *sql.Tx, for reads in or out of a transaction.
@@ -158,16 +165,40 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// write runs fn in a transaction of the writer and commits when fn succeeds.
+// write runs fn in a transaction of the writer and commits when fn
+// succeeds. Every write of the store's data goes through it, so that it can
+// keep account of room: while the database is marked full, it counts the
+// pages each transaction takes (two reads of the header, only then).
 func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	prepared := s.preparedQueries(ctx)
-	return inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
+	mark, full := s.room.mark()
+	took := false
+	err := inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
+		var before pages
+		if full {
+			var err error
+			if before, err = readPages(ctx, tx); err != nil {
+				return err
+			}
+		}
 		w := &writeTx{Tx: tx, prepared: prepared}
 		if err := fn(w); err != nil {
 			return err
 		}
-		return w.flushCounts(ctx)
+		if err := w.flushCounts(ctx); err != nil {
+			return err
+		}
+		if full {
+			after, err := readPages(ctx, tx)
+			if err != nil {
+				return err
+			}
+			took = after.took(before)
+		}
+		return nil
 	})
+	s.room.note(mark, err, took)
+	return err
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.

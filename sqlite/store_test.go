@@ -96,24 +96,87 @@ func TestFullDiskUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migrated(t)
-	var pages int
-	require.NoError(t, s.writer.QueryRow("PRAGMA page_count").Scan(&pages))
-	_, err := s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
-	require.NoError(t, err)
-	put := func(i int) error {
-		_, err := s.InstancePut(ctx, &tc.Instance{ID: fmt.Sprintf("i%04d", i), Tenant: "ta", Name: strings.Repeat("n", 200),
-			Status: tc.InstanceNormal, CreatedAt: time.Now(), UpdatedAt: time.Now()})
-		return err
-	}
-	for i := 0; ; i++ {
-		require.Less(t, i, 10000, "the database never filled")
-		if err = put(i); err != nil {
-			break
-		}
-	}
+	limitPages(t, s, 2)
+	err := fillInstances(t, s)
 	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "error: %v", err)
 	require.ErrorContains(t, err, "full")
-	_, err = s.writer.Exec("PRAGMA max_page_count = 1073741823")
+	unlimitPages(t, s)
+	require.NoError(t, putInstance(ctx, s, 99999))
+}
+
+// TestFullDiskNotReady: once a write found no room, Ping reports the
+// database full. Writes that take no room (the maintenance's lease renewed
+// in place, a claim that finds nothing) leave it so; a write that takes room,
+// once there is some, makes it ready again, and so does noRoomFor without
+// any write.
+func TestFullDiskNotReady(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	now := time.Now()
+	s.room.now = func() time.Time { return now }
+	require.NoError(t, s.Ping(ctx))
+	held, err := s.LeaseAcquire(ctx, "maintenance", "me", now, time.Minute)
 	require.NoError(t, err)
-	require.NoError(t, put(99999))
+	require.True(t, held)
+
+	limitPages(t, s, 2)
+	err = fillInstances(t, s)
+	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "error: %v", err)
+	err = s.Ping(ctx)
+	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "error: %v", err)
+	require.Equal(t, "database full", tc.ErrorMessage(err))
+
+	held, err = s.LeaseAcquire(ctx, "maintenance", "me", now, time.Minute)
+	require.NoError(t, err, "a lease renewed in place needs no room")
+	require.True(t, held)
+	claimed, err := s.TaskClaim(ctx, &tc.TaskClaimParams{Tenant: tc.AllTenants, WorkerID: "w", Max: 1, Lease: time.Minute, Now: now})
+	require.NoError(t, err)
+	require.Empty(t, claimed)
+	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(s.Ping(ctx)), "writes that took no room say nothing of room")
+
+	unlimitPages(t, s)
+	require.NoError(t, putInstance(ctx, s, 99999))
+	require.NoError(t, s.Ping(ctx), "a write took room")
+
+	limitPages(t, s, 0)
+	require.Error(t, fillInstances(t, s))
+	now = now.Add(noRoomFor - time.Millisecond)
+	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(s.Ping(ctx)))
+	now = now.Add(time.Millisecond)
+	require.NoError(t, s.Ping(ctx), "no write since: ready again after noRoomFor")
+}
+
+// limitPages caps the writer at the database's size plus extra pages: past
+// them a write that needs a page fails as on a full disk.
+func limitPages(tb testing.TB, s *Store, extra int) {
+	tb.Helper()
+	var pages int
+	require.NoError(tb, s.writer.QueryRow("PRAGMA page_count").Scan(&pages))
+	_, err := s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+extra))
+	require.NoError(tb, err)
+}
+
+// unlimitPages lifts the cap of limitPages: space was freed.
+func unlimitPages(tb testing.TB, s *Store) {
+	tb.Helper()
+	_, err := s.writer.Exec("PRAGMA max_page_count = 1073741823")
+	require.NoError(tb, err)
+}
+
+// fillInstances puts instances until a put fails, and returns its error.
+func fillInstances(tb testing.TB, s *Store) error {
+	tb.Helper()
+	for i := 0; ; i++ {
+		require.Less(tb, i, 10000, "the database never filled")
+		if err := putInstance(context.Background(), s, i); err != nil {
+			return err
+		}
+	}
+}
+
+func putInstance(ctx context.Context, s *Store, i int) error {
+	_, err := s.InstancePut(ctx, &tc.Instance{ID: fmt.Sprintf("i%05d", i), Tenant: "ta", Name: strings.Repeat("n", 200),
+		Status: tc.InstanceNormal, CreatedAt: time.Now(), UpdatedAt: time.Now()})
+	return err
 }

@@ -9,14 +9,16 @@ import (
 
 // TaskTypePut creates or replaces an operator-defined task type.
 func (s *Store) TaskTypePut(ctx context.Context, t *tc.TaskType) error {
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO task_types
-			(key, tencent_code, description, exclusive, timeout_ms, max_attempts)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET tencent_code = excluded.tencent_code,
-			description = excluded.description, exclusive = excluded.exclusive,
-			timeout_ms = excluded.timeout_ms, max_attempts = excluded.max_attempts`,
-		t.Key, t.TencentCode, t.Description, t.Exclusive, t.Timeout.Milliseconds(), t.MaxAttempts)
-	return dbError("put task type", err)
+	return s.write(ctx, func(tx *writeTx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO task_types
+				(key, tencent_code, description, exclusive, timeout_ms, max_attempts)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET tencent_code = excluded.tencent_code,
+				description = excluded.description, exclusive = excluded.exclusive,
+				timeout_ms = excluded.timeout_ms, max_attempts = excluded.max_attempts`,
+			t.Key, t.TencentCode, t.Description, t.Exclusive, t.Timeout.Milliseconds(), t.MaxAttempts)
+		return dbError("put task type", err)
+	})
 }
 
 // TaskTypeList returns the operator-defined task types, by key.
