@@ -36,6 +36,9 @@ type Store struct {
 	lists *pgxpool.Pool
 	// names keeps the names of instances that lists read (setInstanceNames).
 	names nameCache
+	// room is whether the database had room for this process's last
+	// statements, for Ping.
+	room room
 }
 
 // idleInTransaction is how long a session may sit in a transaction doing
@@ -57,6 +60,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
 		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTransaction
 	}
+	s := &Store{}
+	cfg.ConnConfig.Tracer = roomTracer{room: &s.room}
 	listsCfg := cfg.Copy() // a copy of the run-time parameters too
 	listsCfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -68,7 +73,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, storeErr("open postgres", err)
 	}
-	s := &Store{pool: pool, lists: lists}
+	s.pool, s.lists = pool, lists
 	if err := pool.Ping(ctx); err != nil {
 		s.Close()
 		return nil, storeErr("connect postgres", err)
@@ -83,9 +88,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers, and reports it full
+// (EUNAVAILABLE) after a statement failed for lack of disk space: see room.
 func (s *Store) Ping(ctx context.Context) error {
-	return storeErr("ping", s.pool.Ping(ctx))
+	if err := s.pool.Ping(ctx); err != nil {
+		return storeErr("ping", err)
+	}
+	return s.room.err()
 }
 
 // inTx runs fn in a read-write transaction, committed when fn returns nil.
@@ -132,8 +141,8 @@ func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // storeErr is the one place that turns driver errors into domain errors:
 // a missing row is ENOTFOUND, a unique violation ECONFLICT, a lost or refused
-// connection EUNAVAILABLE. Domain errors pass unchanged; anything else is
-// wrapped with op.
+// connection or a server short of resources (a full disk) EUNAVAILABLE.
+// Domain errors pass unchanged; anything else is wrapped with op.
 func storeErr(op string, err error) error {
 	var domain *taskcenter.Error
 	var pgErr *pgconn.PgError
@@ -164,8 +173,12 @@ func unavailable(err error) bool {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"): // connection exception
 			return true
-		case pgErr.Code == "53300", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03":
-			return true // too many connections, shutdown, cannot connect now
+		case strings.HasPrefix(pgErr.Code, "53"):
+			// Insufficient resources (disk full, out of memory, too many
+			// connections): the server cannot do it now, and may later.
+			return true
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03":
+			return true // shutdown, cannot connect now
 		}
 	}
 	var connectErr *pgconn.ConnectError

@@ -30,6 +30,8 @@ func TestStoreErr(t *testing.T) {
 		{&pgconn.PgError{Code: "23505"}, taskcenter.ECONFLICT},
 		{&pgconn.PgError{Code: "08006"}, taskcenter.EUNAVAILABLE},
 		{&pgconn.PgError{Code: "57P01"}, taskcenter.EUNAVAILABLE},
+		{&pgconn.PgError{Code: "53100"}, taskcenter.EUNAVAILABLE}, // disk full
+		{&pgconn.PgError{Code: "53200"}, taskcenter.EUNAVAILABLE}, // out of memory
 		{io.ErrUnexpectedEOF, taskcenter.EUNAVAILABLE},
 		{domain, taskcenter.EINVALID},
 		{&pgconn.PgError{Code: "22P02"}, taskcenter.EINTERNAL},
@@ -135,4 +137,56 @@ func TestOrphanedTransactionEnds(t *testing.T) {
 	require.NoError(t, err, "the orphan's lock went with its session")
 	require.Less(t, time.Since(start), 10*time.Second)
 	require.Error(t, orphan.Commit(ctx), "the orphan's session is gone")
+}
+
+// TestDiskFullNotReady: a submission that PostgreSQL refuses for lack of
+// disk space (a trigger raises disk_full, as extending the table would) is
+// EUNAVAILABLE, and Ping reports the database full until a submission is
+// stored again. The maintenance's lease renewal, which succeeds meanwhile,
+// does not clear it; without any submission it clears after noRoomFor.
+func TestDiskFullNotReady(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	now := time.Now()
+	s.room.now = func() time.Time { return now }
+	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-full1", Tenant: "ta", Name: "db", Status: taskcenter.InstanceNormal,
+		CreatedAt: now, UpdatedAt: now})
+	require.NoError(t, err)
+	insert := func() error {
+		_, _, err := s.TaskInsert(ctx, &taskcenter.TaskInsertParams{Actor: "test", Task: &taskcenter.Task{Tenant: "ta",
+			Type: taskcenter.TypeReboot, InstanceIDs: []string{"cdb-full1"}, Status: taskcenter.StatusInitial, CreatedAt: now}})
+		return err
+	}
+	require.NoError(t, s.Ping(ctx))
+
+	_, err = s.pool.Exec(ctx, `CREATE FUNCTION no_room() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+		CREATE TRIGGER no_room BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION no_room()`)
+	require.NoError(t, err)
+	err = insert()
+	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(err), "error: %v", err)
+	err = s.Ping(ctx)
+	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(err), "error: %v", err)
+	require.Equal(t, "database full", taskcenter.ErrorMessage(err))
+	held, err := s.LeaseAcquire(ctx, "maintenance", "me", now, time.Minute)
+	require.NoError(t, err)
+	require.True(t, held)
+	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(s.Ping(ctx)), "a lease renewal says nothing of room")
+
+	_, err = s.pool.Exec(ctx, `DROP TRIGGER no_room ON tasks`)
+	require.NoError(t, err)
+	require.NoError(t, insert())
+	require.NoError(t, s.Ping(ctx), "a submission was stored")
+
+	_, err = s.pool.Exec(ctx, `CREATE TRIGGER no_room BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION no_room()`)
+	require.NoError(t, err)
+	require.Error(t, insert())
+	now = now.Add(noRoomFor - time.Millisecond)
+	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(s.Ping(ctx)))
+	now = now.Add(time.Millisecond)
+	require.NoError(t, s.Ping(ctx), "no submission since: ready again after noRoomFor")
 }

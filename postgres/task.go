@@ -40,12 +40,16 @@ func (s *Store) TaskInsertMany(ctx context.Context, ps []*taskcenter.TaskInsertP
 		return []taskcenter.TaskResult{}, nil
 	}
 	var out []taskcenter.TaskResult
+	mark := s.room.mark()
 	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
 		out, err = insertTasks(ctx, tx, ps)
 		return err
 	})
 	if err != nil {
 		return nil, storeErr("insert tasks", err)
+	}
+	if slices.ContainsFunc(out, func(r taskcenter.TaskResult) bool { return r.Created }) {
+		s.room.taken(mark)
 	}
 	return out, nil
 }
