@@ -149,4 +149,8 @@ type CreateCredentialParams struct {
 	// Token sets the secret of a bearer credential instead of a random one;
 	// it seeds the administrator token from the environment.
 	Token string
+	// ID sets the credential's public id instead of a random one, for a
+	// credential made once per store and found again by its id (the
+	// demo's). An id in use is ECONFLICT.
+	ID string
 }

@@ -38,6 +38,9 @@ func (s *Service) CreateCredential(ctx context.Context, p *tc.CreateCredentialPa
 		}
 		c.TokenHash = tc.HashToken(secret)
 	}
+	if p.ID != "" {
+		c.ID = p.ID
+	}
 	if err := s.store.CredentialCreate(ctx, c); err != nil {
 		return nil, "", err
 	}
@@ -67,7 +70,25 @@ func validateCredential(p *tc.CreateCredentialParams) error {
 	if p.Token != "" && (p.Kind.Signed() || len(p.Token) < 16) {
 		return tc.Invalidf("token", "a chosen token must be a bearer token of at least 16 bytes")
 	}
+	if p.ID != "" && !validCredentialID(p.ID) {
+		return tc.Invalidf("id", "a chosen id must be 4 to 64 letters, digits or '-'")
+	}
 	return nil
+}
+
+// validCredentialID reports whether id can be a chosen credential id: the
+// signatures carry it in headers and queries, so it keeps to characters that
+// none of them needs to escape.
+func validCredentialID(id string) bool {
+	if len(id) < 4 || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Credential returns a credential by id, for signature checks; see

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,5 +226,36 @@ func TestBootstrapAdminOnce(t *testing.T) {
 		admins, err := store.CredentialCount(context.Background(), tc.RoleAdmin)
 		require.NoError(t, err)
 		require.Equal(t, 1, admins)
+	})
+}
+
+// TestCredentialChosenID: a credential made under a chosen id is found by
+// it, with a random secret; the id cannot be taken twice, and one that the
+// signatures would have to escape is refused.
+func TestCredentialChosenID(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		ctx := context.Background()
+		svc := engine.New(open(t), engine.Config{})
+		p := &tc.CreateCredentialParams{ID: "AKIDchosen0001", Tenant: "ta", Kind: tc.KindTencent, Role: tc.RoleReader}
+		cred, secret, err := svc.CreateCredential(ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, "AKIDchosen0001", cred.ID)
+		require.Len(t, secret, 32)
+		got, err := svc.Credential(ctx, "AKIDchosen0001")
+		require.NoError(t, err)
+		require.Equal(t, secret, got.Secret)
+
+		_, _, err = svc.CreateCredential(ctx, &tc.CreateCredentialParams{ID: "AKIDchosen0001", Tenant: "ta",
+			Kind: tc.KindTencent, Role: tc.RoleReader})
+		require.Equal(t, tc.ECONFLICT, tc.ErrorCode(err), "error: %v", err)
+		got, err = svc.Credential(ctx, "AKIDchosen0001")
+		require.NoError(t, err)
+		require.Equal(t, secret, got.Secret, "the first one stays")
+
+		for _, id := range []string{"a/b0", "AKID chosen", "abc", strings.Repeat("a", 65)} {
+			_, _, err = svc.CreateCredential(ctx, &tc.CreateCredentialParams{ID: id, Tenant: "ta", Kind: tc.KindNative})
+			require.Equal(t, tc.EINVALID, tc.ErrorCode(err), "id %q", id)
+			require.Equal(t, "id", tc.ErrorField(err))
+		}
 	})
 }
