@@ -18,9 +18,25 @@ import (
 // demoTenant is the tenant serve --demo fills.
 const demoTenant = "demo"
 
+// demoCredentials are the demo tenant's credentials. Their ids are fixed, in
+// the format of their kinds, so that a restart on the same store, or another
+// replica starting the demo on it, finds the ones made first instead of
+// adding more; their secrets are random, and shown only by the start that
+// made them.
+var demoCredentials = []struct {
+	id   string
+	kind tc.CredentialKind
+	role tc.Role
+}{
+	{"tok-DEMOOPERATOR0000", tc.KindNative, tc.RoleOperator},
+	{"AKIDdemoReader0000000000000000000000", tc.KindTencent, tc.RoleReader},
+	{"DEMOREADER0000000000", tc.KindHuaweiAKSK, tc.RoleReader},
+}
+
 // startDemo makes the demo tenant with instances and credentials, prints the
-// credentials, starts the simulated executor on the tenant's tasks, and
-// submits a few tasks so that something moves from the first second.
+// credentials (the secrets of those it made), starts the simulated executor
+// on the tenant's tasks, and submits a few tasks so that something moves
+// from the first second.
 func startDemo(ctx context.Context, svc *engine.Service, cfg *Config, out io.Writer, logger *slog.Logger) (*worker.Worker, error) {
 	for i, name := range []string{"orders", "billing", "catalog", "sessions"} {
 		_, err := svc.PutInstance(ctx, &tc.Instance{ID: fmt.Sprintf("cdb-demo%02d", i+1), Tenant: demoTenant,
@@ -30,15 +46,23 @@ func startDemo(ctx context.Context, svc *engine.Service, cfg *Config, out io.Wri
 		}
 	}
 	fmt.Fprintf(out, "Demo tenant %q: tasks of this tenant are run by a SIMULATED executor (no database is touched).\n", demoTenant)
-	for _, c := range []struct {
-		kind tc.CredentialKind
-		role tc.Role
-	}{{tc.KindNative, tc.RoleOperator}, {tc.KindTencent, tc.RoleReader}, {tc.KindHuaweiAKSK, tc.RoleReader}} {
-		cred, secret, err := svc.CreateCredential(ctx, &tc.CreateCredentialParams{Tenant: demoTenant, Kind: c.kind, Role: c.role})
-		if err != nil {
+	found := false
+	for _, c := range demoCredentials {
+		_, secret, err := svc.CreateCredential(ctx, &tc.CreateCredentialParams{ID: c.id, Tenant: demoTenant, Kind: c.kind, Role: c.role})
+		switch {
+		case tc.ErrorCode(err) == tc.ECONFLICT:
+			// Made by an earlier start or another replica, which showed
+			// its secret; a secret is shown once.
+			found = true
+			fmt.Fprintf(out, "  %-12s %-8s id %s  (made by an earlier start, which showed its secret)\n", c.kind, c.role, c.id)
+		case err != nil:
 			return nil, fmt.Errorf("demo credential: %w", err)
+		default:
+			fmt.Fprintf(out, "  %-12s %-8s id %s  secret %s\n", c.kind, c.role, c.id, secret)
 		}
-		fmt.Fprintf(out, "  %-12s %-8s id %s  secret %s\n", c.kind, c.role, cred.ID, secret)
+	}
+	if found {
+		fmt.Fprintf(out, "  An admin makes others with: taskcenter credentials create --tenant %s --kind KIND --role ROLE\n", demoTenant)
 	}
 
 	// Each replica's executor has its own id: leases name the process.

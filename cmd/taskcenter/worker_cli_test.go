@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/api"
 	"github.com/taskcenter/taskcenter/client"
+	"github.com/taskcenter/taskcenter/sqlite"
 	"github.com/taskcenter/taskcenter/worker"
 )
 
@@ -76,4 +78,49 @@ func TestDemo(t *testing.T) {
 	}
 	require.Contains(t, p.stderr.String(), "tencent", "the demo prints vendor credentials too")
 	p.stop(t)
+}
+
+// TestDemoRestart: a second start of the demo on the same store makes no
+// new credentials and shows no secret again, in its output or its log; the
+// token the first start printed works on the second.
+func TestDemoRestart(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	env := "TASKCENTER_SHUTDOWN_TIMEOUT=1s" // the demo's running tasks are given back within it
+	p := startArgs(t, bin, dir, []string{"--demo"}, env)
+	secrets := regexp.MustCompile(`\bsecret (\S+)`).FindAllStringSubmatch(p.stderr.String(), -1)
+	require.Len(t, secrets, 3, p.stderr.String())
+	token := regexp.MustCompile(`native\s+operator\s+id \S+\s+secret (\S+)`).FindStringSubmatch(p.stderr.String())
+	require.NotNil(t, token, p.stderr.String())
+	p.stop(t)
+	made := countCredentials(t, dir)
+
+	p = startArgs(t, bin, dir, []string{"--demo"}, env)
+	_, err := client.New("http://"+p.addr, token[1]).ListTasks(context.Background(), client.TaskFilter{})
+	require.NoError(t, err, "the first start's token works on the second")
+	p.stop(t)
+	require.Equal(t, made, countCredentials(t, dir), "the restart made no credentials")
+	require.Contains(t, p.stderr.String(), "made by an earlier start")
+	require.NotRegexp(t, `\bsecret \S`, p.stderr.String())
+	for _, m := range secrets {
+		require.NotContains(t, p.stderr.String(), m[1])
+		require.NotContains(t, p.stdout.String(), m[1])
+	}
+}
+
+// countCredentials counts the credentials of every role in the SQLite
+// store of a server that ran in dir and stopped.
+func countCredentials(t *testing.T, dir string) int {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(dir, "taskcenter-data", "taskcenter.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	n := 0
+	for _, role := range []tc.Role{tc.RoleAdmin, tc.RoleOperator, tc.RoleReader, tc.RoleWorker} {
+		k, err := store.CredentialCount(ctx, role)
+		require.NoError(t, err)
+		n += k
+	}
+	return n
 }
