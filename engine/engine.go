@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tc "github.com/taskcenter/taskcenter"
@@ -59,6 +60,7 @@ type Service struct {
 
 	draining  chan struct{} // closed by Drain: claims no longer wait
 	drainOnce sync.Once
+	waiting   atomic.Int64 // claims waiting for work
 }
 
 var _ tc.Service = (*Service)(nil)
@@ -74,6 +76,10 @@ func New(store tc.Store, cfg Config) *Service {
 		draining: make(chan struct{}),
 	}
 }
+
+// WaitingClaims returns how many workers' claims wait for work in this
+// process: long polls that found nothing ready yet.
+func (s *Service) WaitingClaims() int { return int(s.waiting.Load()) }
 
 // Drain ends the waits of the claims in progress and keeps later claims from
 // waiting: a server shutting down answers its workers' long polls at once,

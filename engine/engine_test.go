@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -166,7 +167,7 @@ func TestListRepeatedFilters(t *testing.T) {
 
 // TestDrainEndsClaimWaits: a server shutting down answers the long polls
 // in progress at once, and later claims do not wait; a ready task is still
-// handed out.
+// handed out. WaitingClaims counts the long polls.
 func TestDrainEndsClaimWaits(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
 		e := setup(t, open(t), engine.Config{})
@@ -174,17 +175,22 @@ func TestDrainEndsClaimWaits(t *testing.T) {
 			return e.svc.ClaimTasks(e.ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "w", Types: []string{"Noop"}, Max: 1, Wait: time.Minute})
 		}
 		done := make(chan error, 1)
-		go func() { _, err := claim(); done <- err }()
-		time.Sleep(100 * time.Millisecond) // most likely waiting by now; if not, it finds the drain
+		go func() {
+			tasks, err := claim()
+			if err == nil && len(tasks) > 0 {
+				err = errors.New("a task came from nowhere")
+			}
+			done <- err
+		}()
+		require.Eventually(t, func() bool { return e.svc.WaitingClaims() == 1 }, 30*time.Second, 5*time.Millisecond)
 		e.svc.Drain()
 		select {
 		case err := <-done:
-			if err != nil { // it began after the drain
-				require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "error: %v", err)
-			}
+			require.NoError(t, err, "the waiting claim is answered, empty")
 		case <-time.After(30 * time.Second):
 			t.Fatal("the waiting claim was not answered")
 		}
+		require.Zero(t, e.svc.WaitingClaims())
 		_, err := e.svc.ClaimTasks(e.ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "w", Types: []string{"Noop"}, Max: 1, Wait: time.Minute})
 		require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(err), "a claim after the drain does not wait: %v", err)
 		task := e.submit(t, "Noop", []string{"i0"}, nil)

@@ -23,7 +23,7 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 		return nil, tc.Invalidf("max", "max must be between 1 and %d", tc.MaxClaim)
 	}
 	deadline := time.Now().Add(p.Wait)
-	for {
+	for waiting := false; ; {
 		wake := s.ready.wait() // before the claim, so no broadcast is missed
 		tasks, err := s.store.TaskClaim(ctx, &tc.TaskClaimParams{Tenant: p.Tenant, WorkerID: p.WorkerID,
 			Types: p.Types, Max: p.Max, Lease: s.cfg.Lease, Now: s.now()})
@@ -35,6 +35,11 @@ func (s *Service) ClaimTasks(ctx context.Context, p *tc.ClaimParams) ([]*tc.Task
 		case <-s.draining:
 			return nil, tc.Errorf(tc.EUNAVAILABLE, "the server is shutting down")
 		default:
+		}
+		if !waiting {
+			waiting = true
+			s.waiting.Add(1)
+			defer s.waiting.Add(-1)
 		}
 		timer := time.NewTimer(min(left, s.cfg.PollInterval))
 		select {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -352,13 +353,31 @@ func TestShutdownAnswersLongPolls(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		polled <- answer{resp.StatusCode, string(b)}
 	}()
-	time.Sleep(500 * time.Millisecond) // the poll is waiting
+	waitMetric(t, p.addr, "taskcenter_claims_waiting 1") // the poll is waiting
 	start := time.Now()
 	p.stop(t)
 	require.Less(t, time.Since(start), 5*time.Second, "the shutdown did not wait for its grace to run out")
 	a := <-polled
 	require.Equal(t, http.StatusOK, a.status, a.body)
 	require.JSONEq(t, `{"tasks":[]}`, a.body)
+}
+
+// waitMetric waits until the server's /metrics has a line.
+func waitMetric(t *testing.T, addr, line string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		if slices.Contains(strings.Split(string(b), "\n"), line) {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "no %q in /metrics:\n%s", line, b)
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestShutdownDemoWithinGrace: the demo executor gives its running tasks

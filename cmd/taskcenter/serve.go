@@ -51,7 +51,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&server.TaskCollector{Counts: func(ctx context.Context) (map[tc.Status]int, error) {
 			return svc.CountTasks(ctx, tc.AllTenants)
-		}, Logger: logger})
+		}, Logger: logger},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "taskcenter_claims_waiting",
+			Help: "Workers' claims waiting for work in this process (long polls)."},
+			func() float64 { return float64(svc.WaitingClaims()) }))
 	maintenance := svc.NewMaintenance(engine.MaintenanceConfig{Retention: cfg.Retention, Logger: logger})
 	maintenance.Start(ctx)
 	defer maintenance.Stop()
