@@ -76,8 +76,10 @@ func (s *Service) NewFeed(cfg FeedConfig) *Feed {
 
 // Start reads the feed from the current end of the history until Stop or
 // ctx ends. It reads where that end is before it returns, so a watch made
-// after Start sees every change stored after Start, unless that first read
-// failed (it is then retried, and logged).
+// after Start sees the changes stored after Start, unless that first read
+// failed (it is then retried, and logged). On PostgreSQL a change whose seq
+// was taken before Start but committed after it lies below that end, and is
+// not delivered.
 func (f *Feed) Start(ctx context.Context) {
 	ctx, f.cancel = context.WithCancel(ctx)
 	if err := f.poll(ctx); err != nil {
@@ -332,7 +334,8 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	if p.Filter.Tenant == "" {
 		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
 	}
-	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, ready: make(chan struct{}, 1)}
+	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, after: max(p.AfterSeq, 0),
+		ready: make(chan struct{}, 1)}
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()

@@ -288,3 +288,111 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.Len(t, changes, 1)
 	require.NotEqual(t, late, changes[0].Event.Seq)
 }
+
+// TestFeedResumeAheadOfFeed: a client resuming after a seq that this
+// process's feed has not handed over yet (it came from another replica, or
+// the feed is behind) gets the newer changes once, from the replay, and not
+// the older ones it had, when the feed catches up.
+func TestFeedResumeAheadOfFeed(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		g := &gatedStore{Store: open(t), entered: make(chan struct{}), release: make(chan struct{})}
+		e := setup(t, g, engine.Config{})
+		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
+		feed.Start(e.ctx)
+		t.Cleanup(feed.Stop)
+		wa, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+		require.NoError(t, err)
+		t.Cleanup(wa.Close)
+		g.armed.Store(true)
+		first := e.submit(t, "Noop", []string{"i0"}, nil)
+		<-g.entered // the feed read first's event and waits to read its task
+		second := e.submit(t, "Noop", []string{"i1"}, nil)
+		events, err := e.store.TaskEvents(e.ctx, "ta", first.ID)
+		require.NoError(t, err)
+		after := events[len(events)-1].Seq
+
+		wb, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: after})
+		require.NoError(t, err)
+		t.Cleanup(wb.Close)
+		close(g.release)
+		// The feed hands both over to wa; by then wb has had all it gets.
+		for seen := map[int64]bool{}; !seen[second.ID]; {
+			changes, err := next(t, wa)
+			require.NoError(t, err)
+			for _, c := range changes {
+				seen[c.Task.ID] = true
+			}
+		}
+		changes, err := next(t, wb)
+		require.NoError(t, err)
+		require.Len(t, changes, 1, "the newer change alone, once")
+		require.Equal(t, second.ID, changes[0].Task.ID)
+		select {
+		case <-wb.Ready():
+			more, err := wb.Next()
+			require.NoError(t, err)
+			require.Empty(t, more, "nothing the client had, nor the same change again")
+		default:
+		}
+	})
+}
+
+// failingStore fails one TaskGetMany, the fail-th from when it is armed.
+type failingStore struct {
+	tc.Store
+	calls, fail atomic.Int64
+}
+
+func (f *failingStore) TaskGetMany(ctx context.Context, refs []tc.TaskRef) ([]*tc.Task, error) {
+	if n := f.calls.Add(1); n == f.fail.Load() {
+		return nil, tc.Errorf(tc.EUNAVAILABLE, "database unavailable")
+	}
+	return f.Store.TaskGetMany(ctx, refs)
+}
+
+// TestFeedPartFails: a read that fails halfway through a batch loses no
+// change and repeats none: the parts handed over stay handed over, and the
+// next poll goes on from the first part not.
+func TestFeedPartFails(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
+		fs := &failingStore{Store: open(t)}
+		e := setup(t, fs, engine.Config{})
+		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
+		feed.Start(e.ctx)
+		t.Cleanup(feed.Stop)
+		w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+		require.NoError(t, err)
+		t.Cleanup(w.Close)
+		fs.fail.Store(fs.calls.Load() + 2) // the second part's read
+		var ps []*tc.SubmitTaskParams
+		for range 150 {
+			ps = append(ps, &tc.SubmitTaskParams{Tenant: "ta", Type: "Noop", InstanceIDs: []string{"i1"}, Actor: "test"})
+		}
+		res, err := e.svc.SubmitTasks(e.ctx, ps)
+		require.NoError(t, err)
+		var want, got []int64
+		for _, r := range res {
+			require.NoError(t, r.Err)
+			want = append(want, r.Task.ID)
+		}
+		for len(got) < len(want) {
+			changes, err := next(t, w)
+			require.NoError(t, err)
+			for _, c := range changes {
+				got = append(got, c.Task.ID)
+			}
+		}
+		require.Equal(t, want, got)
+		require.Greater(t, fs.calls.Load(), fs.fail.Load(), "the failed part was read again")
+		last := e.submit(t, "Noop", []string{"i2"}, nil)
+		var after []int64
+		for !slices.Contains(after, last.ID) {
+			changes, err := next(t, w)
+			require.NoError(t, err)
+			for _, c := range changes {
+				after = append(after, c.Task.ID)
+			}
+		}
+		require.Equal(t, []int64{last.ID}, after, "and nothing came twice")
+	})
+}

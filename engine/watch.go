@@ -13,6 +13,7 @@ type watch struct {
 	filter   tc.TaskFilter
 	max      int           // changes queued at most
 	maxBytes int           // and the most their tasks may come to (taskBytes)
+	after    int64         // the seq a resumed watch began after: the client has the changes up to it
 	ready    chan struct{} // capacity 1: one pending wake-up is enough
 	stopCtx  func() bool
 
@@ -52,14 +53,18 @@ func (w *watch) Close() {
 	w.feed.remove(w)
 }
 
-// push queues the changes that pass the filter; a subscriber that lets its
-// queue overflow is failed rather than slowing the feed down.
+// push queues the changes that pass the filter, but for those the client
+// had before it resumed (at or below after: a feed behind the client's
+// Last-Event-ID, on another replica than the one it came from, hands them
+// over after the newer ones the replay held) and those the replay held; a
+// subscriber that lets its queue overflow is failed rather than slowing the
+// feed down.
 func (w *watch) push(changes []*tc.TaskChange) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
 	for _, c := range changes {
-		if w.err != nil || !w.filter.Match(c) || w.seen[c.Event.Seq] {
+		if w.err != nil || !w.filter.Match(c) || c.Event.Seq <= w.after || w.seen[c.Event.Seq] {
 			continue
 		}
 		size := taskBytes(c.Task)
