@@ -1,8 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,4 +244,54 @@ func TestStaleClaimConflict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, tc.StatusSucceed, done.Status)
 	require.Equal(t, int64(2), done.Claims)
+}
+
+// TestReportToServerWithoutClaim: behind one address, a replica that
+// predates the claim refuses it as an unknown member (400 on field claim).
+// A worker that got its task from a newer replica sends the report again
+// without the claim, and the report is taken.
+func TestReportToServerWithoutClaim(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	target, err := url.Parse(e.url)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var refused atomic.Int32
+	older := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		var members map[string]json.RawMessage
+		if json.Unmarshal(body, &members) == nil && members["claim"] != nil {
+			refused.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(api.ErrorBody{Error: api.ErrorDetail{Code: tc.EINVALID, Field: "claim",
+				Message: `unknown field "claim"`}})
+			return
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(older.Close)
+
+	task := e.submit(e.opA, api.SubmitTask{Type: "REBOOT", InstanceIDs: []string{"cdb-a1"}})
+	claimed, err := client.New(e.url, e.workerA).ClaimTasks(ctx, &tc.ClaimParams{Tenant: "ta", WorkerID: "agent-1", Max: 1})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	lease := tc.TaskLease{Tenant: "ta", ID: task.ID, WorkerID: "agent-1", Attempt: claimed[0].Attempts, Claim: claimed[0].Claims}
+	old := client.New(older.URL, e.workerA)
+	_, err = old.Heartbeat(ctx, &tc.HeartbeatParams{TaskLease: lease, Progress: 40})
+	require.NoError(t, err)
+	done, err := old.CompleteTask(ctx, &tc.CompleteParams{TaskLease: lease, Message: "done"})
+	require.NoError(t, err)
+	require.Equal(t, tc.StatusSucceed, done.Status)
+	require.EqualValues(t, 2, refused.Load(), "each report went again without the claim")
+
+	// A refusal of anything else stays a refusal, after the claim's.
+	_, err = old.Heartbeat(ctx, &tc.HeartbeatParams{TaskLease: lease, Progress: 101})
+	var refusal *tc.Error
+	require.ErrorAs(t, err, &refusal)
+	require.Equal(t, "progress", refusal.Field, "error: %v", err)
+	require.EqualValues(t, 3, refused.Load())
 }
