@@ -37,29 +37,16 @@ func next(t *testing.T, w tc.TaskWatch) ([]*tc.TaskChange, error) {
 func TestFeedBoundsBytes(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
 		e := setup(t, open(t), engine.Config{})
-		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond, MaxQueueBytes: 200_000, MaxBacklogBytes: 200_000})
-		feed.Start(e.ctx)
-		t.Cleanup(feed.Stop)
+		feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond, MaxQueueBytes: 200_000, MaxBacklogBytes: 200_000})
 		filter := tc.TaskFilter{Tenant: "ta", Types: []string{"Noop"}}
-		live, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter})
-		require.NoError(t, err)
-		t.Cleanup(live.Close)
-		idle, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter}) // never read until the end
-		require.NoError(t, err)
-		t.Cleanup(idle.Close)
+		live := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter})
+		idle := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter}) // never read until the end
 
-		// The feed starts reading after the events stored when its first
-		// read ran: submit small tasks until the live watch sees one.
-		for seen := false; !seen; {
-			e.submit(t, "Noop", []string{"i0"}, nil)
-			select {
-			case <-live.Ready():
-				changes, err := live.Next()
-				require.NoError(t, err)
-				seen = len(changes) > 0
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
+		// The feed reads what is stored after Start.
+		e.submit(t, "Noop", []string{"i0"}, nil)
+		changes, err := next(t, live)
+		require.NoError(t, err)
+		require.Len(t, changes, 1)
 		// The idle watch's queue holds the small ones: reading it empties it.
 		_, err = idle.Next()
 		require.NoError(t, err)
@@ -85,15 +72,11 @@ func TestFeedBoundsBytes(t *testing.T) {
 
 		// The last four changes of 60 KB are more than 200,000 bytes to
 		// replay; the last two are not.
-		all, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter, AfterSeq: first})
-		require.NoError(t, err)
-		t.Cleanup(all.Close)
+		all := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, AfterSeq: first})
 		_, err = next(t, all)
 		require.ErrorContains(t, err, "reload")
-		last2, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter, AfterSeq: first + 2})
-		require.NoError(t, err)
-		t.Cleanup(last2.Close)
-		changes, err := next(t, last2)
+		last2 := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, AfterSeq: first + 2})
+		changes, err = next(t, last2)
 		require.NoError(t, err)
 		require.Len(t, changes, 2)
 
@@ -101,6 +84,24 @@ func TestFeedBoundsBytes(t *testing.T) {
 		_, err = idle.Next()
 		require.ErrorContains(t, err, "fell behind")
 	})
+}
+
+// startFeed starts a feed of the env's service until the test ends.
+func startFeed(t *testing.T, e *env, cfg engine.FeedConfig) *engine.Feed {
+	t.Helper()
+	feed := e.svc.NewFeed(cfg)
+	feed.Start(e.ctx)
+	t.Cleanup(feed.Stop)
+	return feed
+}
+
+// watchFeed subscribes to a feed until the test ends.
+func watchFeed(t *testing.T, e *env, feed *engine.Feed, p *tc.WatchParams) tc.TaskWatch {
+	t.Helper()
+	w, err := feed.WatchTasks(e.ctx, p)
+	require.NoError(t, err)
+	t.Cleanup(w.Close)
+	return w
 }
 
 // gatedStore holds the first TaskGetMany made after arm until release, so
@@ -130,12 +131,8 @@ func TestFeedReplayDuringPoll(t *testing.T) {
 		e := setup(t, g, engine.Config{})
 		_, err := e.svc.PutInstance(e.ctx, &tc.Instance{ID: "b0", Tenant: "tb", Name: "db"})
 		require.NoError(t, err)
-		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
-		feed.Start(e.ctx)
-		t.Cleanup(feed.Stop)
-		wa, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
-		require.NoError(t, err)
-		t.Cleanup(wa.Close)
+		feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+		wa := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 		first := e.submit(t, "Noop", []string{"i0"}, nil)
 		changes, err := next(t, wa)
 		require.NoError(t, err)
@@ -152,9 +149,7 @@ func TestFeedReplayDuringPoll(t *testing.T) {
 		require.NoError(t, res[0].Err)
 		theirs := res[0].Task
 		<-g.entered // the feed read the batch, and the tasks of tenant ta
-		wb, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "tb"}, AfterSeq: after})
-		require.NoError(t, err)
-		t.Cleanup(wb.Close)
+		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "tb"}, AfterSeq: after})
 		close(g.release)
 
 		changes, err = next(t, wb)
@@ -189,12 +184,8 @@ func TestFeedParts(t *testing.T) {
 		e := setup(t, c, engine.Config{})
 		_, err := e.svc.PutInstance(e.ctx, &tc.Instance{ID: "b0", Tenant: "tb", Name: "db"})
 		require.NoError(t, err)
-		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
-		feed.Start(e.ctx)
-		t.Cleanup(feed.Stop)
-		w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
-		require.NoError(t, err)
-		t.Cleanup(w.Close)
+		feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
+		w := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 
 		// 150 tasks of ta and 150 of tb, in turn, in one submission: one
 		// batch of events for the feed.
@@ -246,12 +237,8 @@ func TestFeedGapPostgres(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(context.Background()))
 	e := setup(t, store, engine.Config{})
-	feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
-	feed.Start(e.ctx)
-	t.Cleanup(feed.Stop)
-	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
-	require.NoError(t, err)
-	t.Cleanup(w.Close)
+	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+	w := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 	task := e.submit(t, "Noop", []string{"i0"}, nil)
 	changes, err := next(t, w)
 	require.NoError(t, err)
@@ -297,12 +284,8 @@ func TestFeedResumeAheadOfFeed(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
 		g := &gatedStore{Store: open(t), entered: make(chan struct{}), release: make(chan struct{})}
 		e := setup(t, g, engine.Config{})
-		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond})
-		feed.Start(e.ctx)
-		t.Cleanup(feed.Stop)
-		wa, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
-		require.NoError(t, err)
-		t.Cleanup(wa.Close)
+		feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+		wa := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 		g.armed.Store(true)
 		first := e.submit(t, "Noop", []string{"i0"}, nil)
 		<-g.entered // the feed read first's event and waits to read its task
@@ -311,9 +294,7 @@ func TestFeedResumeAheadOfFeed(t *testing.T) {
 		require.NoError(t, err)
 		after := events[len(events)-1].Seq
 
-		wb, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: after})
-		require.NoError(t, err)
-		t.Cleanup(wb.Close)
+		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: after})
 		close(g.release)
 		// The feed hands both over to wa; by then wb has had all it gets.
 		for seen := map[int64]bool{}; !seen[second.ID]; {
@@ -357,12 +338,8 @@ func TestFeedPartFails(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(t *testing.T) tc.Store) {
 		fs := &failingStore{Store: open(t)}
 		e := setup(t, fs, engine.Config{})
-		feed := e.svc.NewFeed(engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
-		feed.Start(e.ctx)
-		t.Cleanup(feed.Stop)
-		w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
-		require.NoError(t, err)
-		t.Cleanup(w.Close)
+		feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond, Batch: 400})
+		w := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 		fs.fail.Store(fs.calls.Load() + 2) // the second part's read
 		var ps []*tc.SubmitTaskParams
 		for range 150 {

@@ -147,13 +147,10 @@ func TestOrphanedTransactionEnds(t *testing.T) {
 func TestDiskFullNotReady(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.URL(t))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
+	s := migratedStore(t)
 	now := time.Now()
 	s.room.now = func() time.Time { return now }
-	_, err = s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-full1", Tenant: "ta", Name: "db", Status: taskcenter.InstanceNormal,
+	_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-full1", Tenant: "ta", Name: "db", Status: taskcenter.InstanceNormal,
 		CreatedAt: now, UpdatedAt: now})
 	require.NoError(t, err)
 	insert := func() error {

@@ -18,17 +18,10 @@ import (
 func TestMigrationCountDeltas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
-	require.NoError(t, err)
-	for _, name := range []string{"migration/001_init.sql", "migration/002_engine.sql", "migration/003_counts.sql"} {
-		require.NoError(t, s.applyMigration(ctx, name))
-	}
+	s := migratedBelow(t, 4)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	// 003's triggers append a delta row per insert and change of status.
-	_, err = s.writer.ExecContext(ctx, `
+	_, err := s.writer.ExecContext(ctx, `
 		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
 		INSERT INTO tasks (tenant, type, status, created_at, updated_at)
 		SELECT 't' || (i % 2), 'T' || (i % 3), json_extract('["SUCCEED","FAILED","RUNNING","REMOVED"]', '$[' || (i % 4) || ']'),
@@ -106,20 +99,9 @@ func TestMigrationCountDeltas(t *testing.T) {
 func TestMigrationTaskClaims(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
-	require.NoError(t, err)
-	names, err := fs.Glob(migrations, "migration/*.sql")
-	require.NoError(t, err)
-	for _, name := range names {
-		if v, err := migrationVersion(name); err == nil && v < 8 {
-			require.NoError(t, s.applyMigration(ctx, name))
-		}
-	}
+	s := migratedBelow(t, 8)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner, created_at, updated_at)
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner, created_at, updated_at)
 		VALUES ('ta', 'T', 'RUNNING', 2, 'w', ?1, ?1), ('ta', 'T', 'INITIAL', 1, '', ?1, ?1)`, start)
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(ctx))
@@ -148,4 +130,24 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	err = s.Migrate(ctx)
 	require.ErrorContains(t, err, "migration 99")
 	require.ErrorContains(t, err, "newer taskcenter")
+}
+
+// migratedBelow opens a new store with the migrations before version
+// applied, as a store made by an earlier taskcenter would be.
+func migratedBelow(t *testing.T, version int) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
+	require.NoError(t, err)
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	require.NoError(t, err)
+	for _, name := range names {
+		if v, err := migrationVersion(name); err == nil && v < version {
+			require.NoError(t, s.applyMigration(ctx, name))
+		}
+	}
+	return s
 }
