@@ -373,3 +373,64 @@ func TestFeedPartFails(t *testing.T) {
 		require.Equal(t, []int64{last.ID}, after, "and nothing came twice")
 	})
 }
+
+// TestFeedResumePendingPostgres: a change handed over while a lower seq was
+// still uncommitted names that seq as pending; a client that leaves, and
+// resumes after that change naming it, gets the late change once it has
+// committed. Without the pending seqs a resume cannot know of it.
+func TestFeedResumePendingPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	e := setup(t, store, engine.Config{})
+	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+	require.NoError(t, err)
+	task := e.submit(t, "Noop", []string{"i0"}, nil)
+	changes, err := next(t, w)
+	require.NoError(t, err)
+	require.Empty(t, changes[0].Pending)
+
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	var late int64
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	later := e.submit(t, "Noop", []string{"i1"}, nil)
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, later.ID, changes[0].Task.ID)
+	require.Equal(t, []tc.SeqRange{{From: late, To: late}}, changes[0].Pending, "the uncommitted seq is pending")
+	resumeAfter, pending := changes[0].Event.Seq, changes[0].Pending
+	w.Close() // the client leaves
+
+	require.NoError(t, tx.Commit(e.ctx))
+	without := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: resumeAfter})
+	with := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: resumeAfter, Pending: pending})
+	changes, err = next(t, with)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, late, changes[0].Event.Seq)
+	require.Equal(t, "late", changes[0].Event.Message)
+	require.Empty(t, changes[0].Pending)
+
+	// Both go on with what comes next, once.
+	last := e.submit(t, "Noop", []string{"i2"}, nil)
+	for _, w := range []tc.TaskWatch{with, without} {
+		var got []int64
+		for !slices.Contains(got, last.ID) {
+			changes, err := next(t, w)
+			require.NoError(t, err)
+			for _, c := range changes {
+				got = append(got, c.Task.ID)
+			}
+		}
+		require.Equal(t, []int64{last.ID}, got)
+	}
+}
