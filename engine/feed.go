@@ -182,10 +182,10 @@ func (f *Feed) poll(ctx context.Context) error {
 			// the batch before it: they are all delivered or unwatched.
 			last := fresh[n-1].Seq
 			cursor = max(cursor, last)
-			f.deliver(changes, cursor)
 			for _, e := range fresh[:n] {
 				delete(f.gaps, e.Seq)
 			}
+			f.deliver(changes, cursor)
 			fresh, watched = fresh[n:], watched[len(part):]
 		}
 		cursor = max(cursor, read)
