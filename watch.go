@@ -10,42 +10,6 @@ import (
 type TaskChange struct {
 	Event *Event
 	Task  *Task
-	// Pending are the seqs below Event.Seq that the subscriber may still be
-	// handed: on PostgreSQL a seq is taken at insert and committed in any
-	// order, and these had not been read when this change was handed over.
-	// A subscriber that resumes after this change names them
-	// (WatchParams.Pending) to get those that came meanwhile. Ascending, at
-	// most MaxPendingRanges; empty on SQLite.
-	Pending []SeqRange
-}
-
-// SeqRange is the event seqs From to To, both included.
-type SeqRange struct{ From, To int64 }
-
-// MaxPendingRanges and MaxPendingSeqs bound the Pending of a change: a
-// subscriber's resume reads them again.
-const (
-	MaxPendingRanges = 16
-	MaxPendingSeqs   = 10_000
-)
-
-// CheckPending refuses pending ranges that no change has: not ascending,
-// not all below seq, or more than the bounds.
-func CheckPending(seq int64, pending []SeqRange) error {
-	if len(pending) > MaxPendingRanges {
-		return Invalidf("pending", "at most %d ranges of seqs", MaxPendingRanges)
-	}
-	var last, seqs int64
-	for _, r := range pending {
-		if r.From <= last || r.To < r.From || r.To >= seq {
-			return Invalidf("pending", "the ranges of seqs must be ascending, apart and below %d", seq)
-		}
-		last, seqs = r.To, seqs+r.To-r.From+1
-	}
-	if seqs > MaxPendingSeqs {
-		return Invalidf("pending", "at most %d seqs", MaxPendingSeqs)
-	}
-	return nil
 }
 
 // WatchParams are the inputs of TaskWatcher.WatchTasks.
@@ -58,10 +22,6 @@ type WatchParams struct {
 	// AfterSeq, when positive, first replays the stored changes after that
 	// seq (an event stream's Last-Event-ID).
 	AfterSeq int64
-	// Pending, with AfterSeq, are the seqs at or below it that the
-	// subscriber has not had: the Pending of the change at AfterSeq. Those
-	// stored since are replayed too.
-	Pending []SeqRange
 }
 
 // TaskWatcher streams task changes as they are stored. The engine's Feed

@@ -23,8 +23,8 @@ const streamWriteTimeout = 30 * time.Second
 const streamChunk = 64 << 10
 
 // events streams the changes of the caller's tenant's tasks as server-sent
-// events: "task" messages whose id is the event's seq and the seqs below it
-// still pending (eventID; a reconnect's Last-Event-ID resumes after it), heartbeat comments, and a final "reset"
+// events: "task" messages whose id is the event's seq (so a reconnect's
+// Last-Event-ID resumes after it), heartbeat comments, and a final "reset"
 // when the stream cannot go on without the client reloading. It ends when
 // the client leaves or the server shuts down (the feed stops).
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
@@ -47,13 +47,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	// last_event_id is Last-Event-ID for a client that opens a new stream
 	// (with a new ticket) rather than letting EventSource reconnect.
 	var after int64
-	var pending []tc.SeqRange
 	for _, in := range []struct{ name, value string }{
 		{"Last-Event-ID", r.Header.Get("Last-Event-ID")}, {"last_event_id", q.get("last_event_id")},
 	} {
 		if id := strings.TrimSpace(in.value); id != "" {
-			var ok bool
-			if after, pending, ok = parseEventID(id); !ok {
+			if after, err = strconv.ParseInt(id, 10, 64); err != nil || after < 0 {
 				return tc.Invalidf(in.name, "%s must be an id this stream sent", in.name)
 			}
 			break
@@ -62,7 +60,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if h.watcher == nil {
 		return tc.Errorf(tc.EUNAVAILABLE, "the event stream is not enabled on this server")
 	}
-	watch, err := h.watcher.WatchTasks(r.Context(), &tc.WatchParams{Filter: *f, AfterSeq: after, Pending: pending})
+	watch, err := h.watcher.WatchTasks(r.Context(), &tc.WatchParams{Filter: *f, AfterSeq: after})
 	if err != nil {
 		return err
 	}
@@ -106,7 +104,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 			// large tasks would otherwise be held in memory whole.
 			var b strings.Builder
 			for i, c := range changes {
-				fmt.Fprintf(&b, "id: %s\nevent: task\ndata: %s\n\n", eventID(c), mustJSON(FromTaskChange(c)))
+				fmt.Fprintf(&b, "id: %d\nevent: task\ndata: %s\n\n", c.Event.Seq, mustJSON(FromTaskChange(c)))
 				if b.Len() >= streamChunk || i == len(changes)-1 {
 					if !send(b.String()) {
 						return nil
@@ -125,59 +123,4 @@ func mustJSON(v any) string {
 		panic(err) // only wire types of this package are encoded
 	}
 	return string(b)
-}
-
-// eventID is a change's id in the stream: its seq, then after ";" the seqs
-// below it that the client may still be handed (TaskChange.Pending), as
-// "from-to" or a single seq, separated by ",". "812" or "812;790,795-797".
-func eventID(c *tc.TaskChange) string {
-	if len(c.Pending) == 0 {
-		return strconv.FormatInt(c.Event.Seq, 10)
-	}
-	b := strconv.AppendInt(nil, c.Event.Seq, 10)
-	for i, r := range c.Pending {
-		sep := byte(',')
-		if i == 0 {
-			sep = ';'
-		}
-		b = strconv.AppendInt(append(b, sep), r.From, 10)
-		if r.To != r.From {
-			b = append(b, '-')
-			b = strconv.AppendInt(b, r.To, 10)
-		}
-	}
-	return string(b)
-}
-
-// parseEventID reads an id of eventID, and reports whether it is one.
-func parseEventID(id string) (int64, []tc.SeqRange, bool) {
-	head, rest, hasPending := strings.Cut(id, ";")
-	seq, err := strconv.ParseInt(head, 10, 64)
-	if err != nil || seq < 0 || hasPending && rest == "" {
-		return 0, nil, false
-	}
-	var pending []tc.SeqRange
-	for part := range strings.SplitSeq(rest, ",") {
-		if !hasPending {
-			break
-		}
-		from, to, isRange := strings.Cut(part, "-")
-		r := tc.SeqRange{}
-		if r.From, err = strconv.ParseInt(from, 10, 64); err != nil {
-			return 0, nil, false
-		}
-		r.To = r.From
-		if isRange {
-			if r.To, err = strconv.ParseInt(to, 10, 64); err != nil {
-				return 0, nil, false
-			}
-		}
-		if pending = append(pending, r); len(pending) > tc.MaxPendingRanges {
-			return 0, nil, false
-		}
-	}
-	if tc.CheckPending(seq, pending) != nil {
-		return 0, nil, false
-	}
-	return seq, pending, true
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -182,10 +181,10 @@ func (f *Feed) poll(ctx context.Context) error {
 			// the batch before it: they are all delivered or unwatched.
 			last := fresh[n-1].Seq
 			cursor = max(cursor, last)
+			f.deliver(changes, cursor)
 			for _, e := range fresh[:n] {
 				delete(f.gaps, e.Seq)
 			}
-			f.deliver(changes, cursor)
 			fresh, watched = fresh[n:], watched[len(part):]
 		}
 		cursor = max(cursor, read)
@@ -320,40 +319,23 @@ func (f *Feed) watched(events []*tc.Event) []*tc.Event {
 	return out
 }
 
-// deliver hands changes over to every watch, with the seqs below cursor
-// the feed has not read yet, and moves the cursor.
 func (f *Feed) deliver(changes []*tc.TaskChange, cursor int64) {
-	h := handOver{changes: changes, cursor: cursor}
-	for g := range f.gaps { // only the poll's goroutine touches gaps
-		if g < cursor {
-			h.gaps = append(h.gaps, g)
-		}
-	}
-	slices.Sort(h.gaps)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cursor = cursor
 	for w := range f.watches {
-		w.push(h)
+		w.push(changes)
 	}
 }
 
 // WatchTasks subscribes to the changes p selects, replaying first those
-// stored after p.AfterSeq and those of p.Pending.
+// stored after p.AfterSeq.
 func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch, error) {
 	if p.Filter.Tenant == "" {
 		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
 	}
-	if err := tc.CheckPending(max(p.AfterSeq, 0), p.Pending); err != nil {
-		return nil, err
-	}
-	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes,
-		pos: max(p.AfterSeq, 0), pending: map[int64]bool{}, resuming: p.AfterSeq > 0, ready: make(chan struct{}, 1)}
-	for _, r := range p.Pending {
-		for seq := r.From; seq <= r.To; seq++ {
-			w.pending[seq] = true
-		}
-	}
+	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, after: max(p.AfterSeq, 0),
+		ready: make(chan struct{}, 1)}
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()
@@ -366,7 +348,7 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	w.stopCtx = stop
 	w.mu.Unlock()
 	if p.AfterSeq > 0 {
-		if err := f.replay(ctx, w, p.AfterSeq, p.Pending); err != nil {
+		if err := f.replay(ctx, w, p.AfterSeq); err != nil {
 			w.Close()
 			return nil, err
 		}
@@ -374,46 +356,25 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	return w, nil
 }
 
-// replay queues the changes stored after a seq, and those of the seqs
-// still pending below it, ahead of the live ones; the live feed then skips
-// those it replayed. It reads every change stored when it runs, not only
-// those the feed has read: a batch the feed was handing over when the watch
-// began was read for the tenants watched before, and may hold changes of
-// this watch's tenant that only the replay can deliver.
-func (f *Feed) replay(ctx context.Context, w *watch, after int64, pending []tc.SeqRange) error {
-	var events []*tc.Event
-	for _, r := range pending {
-		found, err := f.svc.store.EventsAfter(ctx, r.From-1, int(r.To-r.From+1))
-		if err != nil {
-			return err
-		}
-		for _, e := range found {
-			if e.Seq <= r.To {
-				events = append(events, e)
-			}
-		}
-	}
-	later, err := f.svc.store.EventsAfter(ctx, after, f.cfg.MaxBacklog+1)
+// replay queues the changes stored after a seq ahead of the live ones; the
+// live feed then skips those it replayed. It reads every change stored
+// when it runs, not only those the feed has read: a batch the feed was
+// handing over when the watch began was read for the tenants watched
+// before, and may hold changes of this watch's tenant that only the replay
+// can deliver.
+func (f *Feed) replay(ctx context.Context, w *watch, after int64) error {
+	events, err := f.svc.store.EventsAfter(ctx, after, f.cfg.MaxBacklog+1)
 	if err != nil {
 		return err
 	}
-	if len(events)+len(later) > f.cfg.MaxBacklog {
+	if len(events) > f.cfg.MaxBacklog {
 		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
 		return nil
-	}
-	// The seqs missing between the later ones may still commit.
-	var holes []int64
-	prev := after
-	for _, e := range later {
-		for seq := prev + 1; seq < e.Seq && len(holes) < tc.MaxPendingSeqs; seq++ {
-			holes = append(holes, seq)
-		}
-		prev = e.Seq
 	}
 	// Only the subscriber's tenant is read further: each change costs a read
 	// of its task.
 	var old []*tc.Event
-	for _, e := range append(events, later...) {
+	for _, e := range events {
 		if w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant {
 			old = append(old, e)
 		}
@@ -426,7 +387,7 @@ func (f *Feed) replay(ctx context.Context, w *watch, after int64, pending []tc.S
 	if err != nil {
 		return err
 	}
-	w.replayed(changes, holes)
+	w.prepend(changes)
 	return nil
 }
 
