@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,7 +48,17 @@ func browser(t *testing.T) func() context.Context {
 	// own cleanup runs; the directory goes after the browser has exited.
 	profile, err := os.MkdirTemp("", "taskcenter-chromium")
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
+	t.Cleanup(func() {
+		// Chromium's helper processes may write to it for a moment after the
+		// browser has exited: remove it until it stays removed.
+		for range 50 {
+			_ = os.RemoveAll(profile)
+			time.Sleep(100 * time.Millisecond)
+			if _, err := os.Stat(profile); errors.Is(err, fs.ErrNotExist) {
+				return
+			}
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -56,6 +68,8 @@ func browser(t *testing.T) func() context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1360, 900),
+		// Chromium's own temporary files go with the profile, not to /tmp.
+		chromedp.Env("TMPDIR=" + profile),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
