@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/room"
 )
 
 var _ taskcenter.Store = (*Store)(nil)
@@ -38,7 +39,7 @@ type Store struct {
 	names nameCache
 	// room is whether the database had room for this process's last
 	// statements, for Ping.
-	room room
+	room room.Mark
 }
 
 // idleInTransaction is how long a session may sit in a transaction doing
@@ -89,12 +90,12 @@ func (s *Store) Close() error {
 }
 
 // Ping checks that the database answers, and reports it full
-// (EUNAVAILABLE) after a statement failed for lack of disk space: see room.
+// (EUNAVAILABLE) after a statement failed for lack of disk space: see noteRoom.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return storeErr("ping", err)
 	}
-	return s.room.err()
+	return s.room.Err()
 }
 
 // inTx runs fn in a read-write transaction, committed when fn returns nil.

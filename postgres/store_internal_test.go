@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/room"
 	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
@@ -143,13 +144,13 @@ func TestOrphanedTransactionEnds(t *testing.T) {
 // disk space (a trigger raises disk_full, as extending the table would) is
 // EUNAVAILABLE, and Ping reports the database full until a submission is
 // stored again. The maintenance's lease renewal, which succeeds meanwhile,
-// does not clear it; without any submission it clears after noRoomFor.
+// does not clear it; without any submission it clears after room.Lapse.
 func TestDiskFullNotReady(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migratedStore(t)
 	now := time.Now()
-	s.room.now = func() time.Time { return now }
+	s.room.Now = func() time.Time { return now }
 	_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: "cdb-full1", Tenant: "ta", Name: "db", Status: taskcenter.InstanceNormal,
 		CreatedAt: now, UpdatedAt: now})
 	require.NoError(t, err)
@@ -182,8 +183,8 @@ func TestDiskFullNotReady(t *testing.T) {
 	_, err = s.pool.Exec(ctx, `CREATE TRIGGER no_room BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION no_room()`)
 	require.NoError(t, err)
 	require.Error(t, insert())
-	now = now.Add(noRoomFor - time.Millisecond)
+	now = now.Add(room.Lapse - time.Millisecond)
 	require.Equal(t, taskcenter.EUNAVAILABLE, taskcenter.ErrorCode(s.Ping(ctx)))
 	now = now.Add(time.Millisecond)
-	require.NoError(t, s.Ping(ctx), "no submission since: ready again after noRoomFor")
+	require.NoError(t, s.Ping(ctx), "no submission since: ready again after room.Lapse")
 }

@@ -40,7 +40,7 @@ func (s *Store) TaskInsertMany(ctx context.Context, ps []*taskcenter.TaskInsertP
 		return []taskcenter.TaskResult{}, nil
 	}
 	var out []taskcenter.TaskResult
-	mark := s.room.mark()
+	mark := s.room.Get()
 	err := s.writeTx(ctx, func(tx pgx.Tx) (err error) {
 		out, err = insertTasks(ctx, tx, ps)
 		return err
@@ -49,7 +49,7 @@ func (s *Store) TaskInsertMany(ctx context.Context, ps []*taskcenter.TaskInsertP
 		return nil, storeErr("insert tasks", err)
 	}
 	if slices.ContainsFunc(out, func(r taskcenter.TaskResult) bool { return r.Created }) {
-		s.room.taken(mark)
+		s.room.Proven(mark)
 	}
 	return out, nil
 }

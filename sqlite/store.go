@@ -28,6 +28,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/room"
 )
 
 // Connection parameters of modernc.org/sqlite. The busy timeout only matters
@@ -62,7 +63,7 @@ type Store struct {
 	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
 	reads     *stmtCache                           // the readers' statements
 
-	room room // whether the last write that needed room found it, for Ping
+	room room.Mark // whether the last write that needed room found it, for Ping (noteRoom)
 }
 
 var _ tc.Store = (*Store)(nil)
@@ -146,13 +147,13 @@ func (s *Store) Close() error {
 
 // Ping checks that the store answers a query, and reports the database
 // full (EUNAVAILABLE) while the last write that needed room found none: see
-// room.
+// noteRoom.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return dbError("ping", err)
 	}
-	return s.room.err()
+	return s.room.Err()
 }
 
 // querier is a *sql.DB or a *sql.Tx, for reads in or out of a transaction.
@@ -171,7 +172,8 @@ type scanner interface {
 // pages each transaction takes (two reads of the header, only then).
 func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	prepared := s.preparedQueries(ctx)
-	mark, full := s.room.mark()
+	mark := s.room.Get()
+	full := mark != 0
 	took := false
 	err := inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
 		var before pages
@@ -197,7 +199,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 		}
 		return nil
 	})
-	s.room.note(mark, err, took)
+	noteRoom(&s.room, mark, err, took)
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/internal/room"
 )
 
 func TestConnectionSettings(t *testing.T) {
@@ -107,14 +108,14 @@ func TestFullDiskUnavailable(t *testing.T) {
 // TestFullDiskNotReady: once a write found no room, Ping reports the
 // database full. Writes that take no room (the maintenance's lease renewed
 // in place, a claim that finds nothing) leave it so; a write that takes room,
-// once there is some, makes it ready again, and so does noRoomFor without
+// once there is some, makes it ready again, and so does room.Lapse without
 // any write.
 func TestFullDiskNotReady(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migrated(t)
 	now := time.Now()
-	s.room.now = func() time.Time { return now }
+	s.room.Now = func() time.Time { return now }
 	require.NoError(t, s.Ping(ctx))
 	held, err := s.LeaseAcquire(ctx, "maintenance", "me", now, time.Minute)
 	require.NoError(t, err)
@@ -141,10 +142,10 @@ func TestFullDiskNotReady(t *testing.T) {
 
 	limitPages(t, s, 0)
 	require.Error(t, fillInstances(t, s))
-	now = now.Add(noRoomFor - time.Millisecond)
+	now = now.Add(room.Lapse - time.Millisecond)
 	require.Equal(t, tc.EUNAVAILABLE, tc.ErrorCode(s.Ping(ctx)))
 	now = now.Add(time.Millisecond)
-	require.NoError(t, s.Ping(ctx), "no write since: ready again after noRoomFor")
+	require.NoError(t, s.Ping(ctx), "no write since: ready again after room.Lapse")
 }
 
 // limitPages caps the writer at the database's size plus extra pages: past
