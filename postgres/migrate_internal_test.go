@@ -245,8 +245,7 @@ func TestMigrationTaskClaims(t *testing.T) {
 func TestMigrateRefusesNewerSchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := openStore(t)
-	require.NoError(t, s.Migrate(ctx))
+	s := migratedStore(t)
 	_, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (99, '099_later.sql')`)
 	require.NoError(t, err)
 	err = s.Migrate(ctx)
