@@ -26,13 +26,18 @@ func (s *Store) CredentialGet(ctx context.Context, id string) (*tc.Credential, e
 	return c, dbError("get credential", err)
 }
 
+// credentialByTokenSQL reads a credential by its token's hash. Saying that
+// the hash is not empty lets SQLite use the partial index of token hashes,
+// which the bound value alone cannot select (stablePlans).
+const credentialByTokenSQL = "SELECT " + credentialColumns + " FROM credentials WHERE token_hash = ? AND token_hash <> ''"
+
 // CredentialByToken returns the bearer credential with the given HashToken,
 // or ErrNotFound.
 func (s *Store) CredentialByToken(ctx context.Context, tokenHash string) (*tc.Credential, error) {
 	if tokenHash == "" {
 		return nil, tc.ErrNotFound // signed kinds store no hash
 	}
-	row := s.reads.QueryRowContext(ctx, "SELECT "+credentialColumns+" FROM credentials WHERE token_hash = ?", tokenHash)
+	row := s.reads.QueryRowContext(ctx, credentialByTokenSQL, tokenHash)
 	c, err := scanCredential(row)
 	return c, dbError("get credential", err)
 }

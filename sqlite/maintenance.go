@@ -80,8 +80,11 @@ func dueTasks(ctx context.Context, tx *writeTx, now time.Time) ([]*tc.Task, erro
 // outlived its timeout.
 // expiredSQL reads the running tasks from the partial index tasks_running:
 // the range on lease_expires_at, always true, is what lets SQLite use it;
-// without it the OR made every maintenance tick scan the whole table.
-const expiredSQL = `SELECT tenant, id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at >= 0
+// without it the OR made every maintenance tick scan the whole table. The
+// index is named: SQLite would rather walk the whole table by id, as it did
+// for the engine's limit of 1,000 before plans stopped looking at the bound
+// LIMIT (stablePlans), and does for any limit since.
+const expiredSQL = `SELECT tenant, id FROM tasks INDEXED BY tasks_running WHERE status = 'RUNNING' AND lease_expires_at >= 0
 	AND (lease_expires_at < ? OR (timeout_ms > 0 AND claimed_at + timeout_ms < ?)) ORDER BY id LIMIT ?`
 
 func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc.TaskRef, error) {

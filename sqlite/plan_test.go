@@ -112,3 +112,24 @@ func TestCountPlan(t *testing.T) {
 	all = queryPlan(t, s, q, args...)
 	require.Contains(t, all, "SEARCH task_status_counts USING PRIMARY KEY (tenant=? AND hourly=? AND period>? AND period<?)", all)
 }
+
+// TestStablePlans: a plan does not depend on the values bound to the
+// statement (stablePlans). A bound status that matches a partial index's
+// condition would otherwise select that index, and binding it anew would
+// make SQLite plan the statement again on each run.
+func TestStablePlans(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	all := queryPlan(t, s, "SELECT id FROM tasks WHERE status = ? ORDER BY id", tc.StatusInitial)
+	require.NotContains(t, all, "tasks_ready", all)
+	all = queryPlan(t, s, "SELECT id FROM tasks WHERE status = 'INITIAL' ORDER BY id")
+	require.Contains(t, all, "tasks_ready", "a status written in the text still selects it: %s", all)
+}
+
+// TestCredentialByTokenPlan: a bearer token finds its credential through the
+// partial index of token hashes, not a scan of the credentials.
+func TestCredentialByTokenPlan(t *testing.T) {
+	t.Parallel()
+	all := queryPlan(t, migrated(t), credentialByTokenSQL, "hash")
+	require.Contains(t, all, "USING INDEX credentials_token_hash", all)
+}

@@ -13,7 +13,7 @@ const maxReadStmts = 512
 
 // stmtCache holds statements prepared on the reader pool. database/sql
 // prepares each on a connection the first time it runs there and keeps it:
-// with modernc.org/sqlite, preparing costs more than a small query runs.
+// preparing costs more than a small query runs.
 //
 // A query not prepared yet runs unprepared while its statement is prepared
 // in the background: preparing needs a free connection of the pool, which a

@@ -5,8 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/taskcenter/taskcenter/internal/room"
 )
@@ -29,8 +28,8 @@ func noteRoom(m *room.Mark, at int64, err error, took bool) {
 // noRoom reports whether err is SQLite's SQLITE_FULL: the disk is full, or
 // the database reached its page limit.
 func noRoom(err error) bool {
-	var driver *sqlite.Error
-	return errors.As(err, &driver) && driver.Code()&0xff == sqlite3.SQLITE_FULL
+	var driver sqlite3.Error
+	return errors.As(err, &driver) && driver.Code == sqlite3.ErrFull
 }
 
 // pages is the size of the database in pages and how many of them are free,

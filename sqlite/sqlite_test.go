@@ -59,7 +59,7 @@ func TestMigrateTwiceAndReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 
-	db, err := sql.Open("sqlite", path)
+	db, err := sql.Open("sqlite3", path) // the driver's own name, registered with it
 	require.NoError(t, err)
 	defer db.Close()
 	var versions int

@@ -6,7 +6,7 @@ import (
 )
 
 // hotQueries are the statements of the batch writes. The writer prepares
-// them once and reuses them in every transaction: with modernc.org/sqlite,
+// them once and reuses them in every transaction: with SQLite,
 // preparing is a fair share of what a small statement costs.
 var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,

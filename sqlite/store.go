@@ -1,5 +1,5 @@
-// Package sqlite implements taskcenter.Store on one SQLite file, with the pure
-// Go driver modernc.org/sqlite.
+// Package sqlite implements taskcenter.Store on one SQLite file, with the
+// driver github.com/mattn/go-sqlite3 (cgo, SQLite's own C).
 //
 // Writes go through a single connection whose transactions begin IMMEDIATE,
 // so they are serialized and never fail half-way on a lock; reads use a pool
@@ -24,15 +24,29 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/mattn/go-sqlite3"
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/internal/room"
 )
 
-// Connection parameters of modernc.org/sqlite. The busy timeout only matters
-// when another process holds the file; within one Store the writer is alone.
+// Connection parameters of github.com/mattn/go-sqlite3. The busy timeout only
+// matters when another process holds the file; within one Store the writer is
+// alone. Connections run without SQLite's own mutex (_mutex=no): database/sql
+// hands a connection to one goroutine at a time.
+//
+// The writer keeps 16 MiB of pages in its cache (SQLite's default is 2 MiB):
+// with many tenants a batch changes pages in each tenant's part of every
+// index and counter, more than 2 MiB of them. The readers keep SQLite's
+// defaults, as they are several. The writer's other settings are in
+// writerPragmas.
+const (
+	commonParams = "_busy_timeout=5000&_mutex=no"
+	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_cache_size=-16384"
+	readerParams = "_query_only=1"
+)
+
+// writerPragmas run on the writer's connection when it opens.
 //
 // The writer checkpoints the WAL into the database every 8,000 pages (32 MiB)
 // instead of SQLite's 1,000: the engine rewrites the same pages (the ends of
@@ -41,18 +55,31 @@ import (
 // checkpoint runs in the single writer's commit, so fewer, larger ones gave
 // the engine 5-12% (docs/BENCHMARKS.md).
 //
-// The writer keeps 16 MiB of pages in its cache (SQLite's default is 2 MiB)
-// and its statement journals in memory (temp_store): with many tenants a
-// batch changes pages in each tenant's part of every index and counter, more
-// than 2 MiB of them, and a statement changing many rows spilled its journal
-// to a temporary file. Together +15-20% with a hundred tenants, no change
-// with one; the readers keep SQLite's defaults, as they are several.
+// Its statement journals stay in memory (temp_store): a statement changing
+// many rows spilled its journal to a temporary file. With the larger cache,
+// +15-20% with a hundred tenants, no change with one.
+var writerPragmas = []string{"PRAGMA wal_autocheckpoint = 8000", "PRAGMA temp_store = MEMORY"}
+
+// The store's two drivers: the writer's runs writerPragmas on each new
+// connection. Both keep the query planner's stability guarantee on
+// (stablePlans).
 const (
-	commonParams = "_busy_timeout=5000"
-	writerParams = "_txlock=immediate&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1" +
-		"&_pragma=wal_autocheckpoint(8000)&_pragma=cache_size(-16384)&_pragma=temp_store(2)"
-	readerParams = "_query_only=1"
+	writerDriver = "taskcenter-sqlite-writer"
+	readerDriver = "taskcenter-sqlite-reader"
 )
+
+func init() {
+	stablePlans()
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		for _, p := range writerPragmas {
+			if _, err := c.Exec(p, nil); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		return nil
+	}})
+	sql.Register(readerDriver, &sqlite3.SQLiteDriver{})
+}
 
 // Store is a taskcenter.Store on one SQLite file.
 type Store struct {
@@ -79,11 +106,11 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// The writer comes first: it switches the file to WAL before any reader opens it.
-	writer, err := openDB(abs, writerParams, 1)
+	writer, err := openDB(abs, writerDriver, writerParams, 1)
 	if err != nil {
 		return nil, err
 	}
-	reader, err := openDB(abs, readerParams, max(4, runtime.GOMAXPROCS(0)))
+	reader, err := openDB(abs, readerDriver, readerParams, max(4, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -121,9 +148,9 @@ func ownerOnly(path string) error {
 }
 
 // openDB opens a pool of conns connections and checks that one can connect.
-func openDB(path, params string, conns int) (*sql.DB, error) {
+func openDB(path, driver, params string, conns int) (*sql.DB, error) {
 	u := url.URL{Path: path}
-	db, err := sql.Open("sqlite", "file:"+u.EscapedPath()+"?"+commonParams+"&"+params)
+	db, err := sql.Open(driver, "file:"+u.EscapedPath()+"?"+commonParams+"&"+params)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -227,7 +254,7 @@ func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.
 // else is wrapped with op. Domain errors pass unchanged.
 func dbError(op string, err error) error {
 	var domain *tc.Error
-	var driver *sqlite.Error
+	var driver sqlite3.Error
 	switch {
 	case err == nil:
 		return nil
@@ -235,9 +262,9 @@ func dbError(op string, err error) error {
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return tc.ErrNotFound
-	case errors.As(err, &driver) && isUniqueViolation(driver.Code()):
+	case errors.As(err, &driver) && isUniqueViolation(driver.ExtendedCode):
 		return tc.Errorf(tc.ECONFLICT, "%s: already exists", op)
-	case errors.As(err, &driver) && unavailable(driver.Code()):
+	case errors.As(err, &driver) && unavailable(driver.Code):
 		// A full disk, or a lock another process keeps past the busy
 		// timeout: the store cannot write now, and may later. The cause
 		// stays in the chain for the logs.
@@ -248,16 +275,16 @@ func dbError(op string, err error) error {
 
 // unavailable reports whether an SQLite result code means the database
 // cannot be written for now rather than refusing the statement.
-func unavailable(code int) bool {
-	switch code & 0xff { // the primary code of an extended one
-	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+func unavailable(code sqlite3.ErrNo) bool {
+	switch code {
+	case sqlite3.ErrFull, sqlite3.ErrBusy, sqlite3.ErrLocked:
 		return true
 	}
 	return false
 }
 
-func isUniqueViolation(code int) bool {
-	return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+func isUniqueViolation(code sqlite3.ErrNoExtended) bool {
+	return code == sqlite3.ErrConstraintUnique || code == sqlite3.ErrConstraintPrimaryKey
 }
 
 // millis encodes a time as unix milliseconds, the zero time as 0.
