@@ -7,9 +7,12 @@ import (
 
 // TaskChange is one event of a task's history together with the task as it
 // stood when the change was read: what the event stream and the console show.
+// Cursor is where a subscriber that was handed this change stands: a stream
+// resumed from it replays what the subscriber lacks, and only that.
 type TaskChange struct {
-	Event *Event
-	Task  *Task
+	Event  *Event
+	Task   *Task
+	Cursor EventCursor
 }
 
 // WatchParams are the inputs of TaskWatcher.WatchTasks.
@@ -19,9 +22,9 @@ type WatchParams struct {
 	// times match the task; Statuses match the status the event moved to.
 	// The cursor, offset and limit fields are ignored.
 	Filter TaskFilter
-	// AfterSeq, when positive, first replays the stored changes after that
-	// seq (an event stream's Last-Event-ID).
-	AfterSeq int64
+	// After, when its Seq is positive, first replays the stored changes a
+	// subscriber at that cursor lacks (an event stream's Last-Event-ID).
+	After EventCursor
 }
 
 // TaskWatcher streams task changes as they are stored. The engine's Feed

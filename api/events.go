@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +22,8 @@ const streamWriteTimeout = 30 * time.Second
 const streamChunk = 64 << 10
 
 // events streams the changes of the caller's tenant's tasks as server-sent
-// events: "task" messages whose id is the event's seq (so a reconnect's
-// Last-Event-ID resumes after it), heartbeat comments, and a final "reset"
+// events: "task" messages whose id is the stream's cursor after them (so a
+// reconnect's Last-Event-ID resumes there: tc.EventCursor), heartbeat comments, and a final "reset"
 // when the stream cannot go on without the client reloading. It ends when
 // the client leaves or the server shuts down (the feed stops).
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
@@ -46,12 +45,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	// last_event_id is Last-Event-ID for a client that opens a new stream
 	// (with a new ticket) rather than letting EventSource reconnect.
-	var after int64
+	var after tc.EventCursor
 	for _, in := range []struct{ name, value string }{
 		{"Last-Event-ID", r.Header.Get("Last-Event-ID")}, {"last_event_id", q.get("last_event_id")},
 	} {
 		if id := strings.TrimSpace(in.value); id != "" {
-			if after, err = strconv.ParseInt(id, 10, 64); err != nil || after < 0 {
+			if after, err = tc.ParseEventCursor(id); err != nil {
 				return tc.Invalidf(in.name, "%s must be an id this stream sent", in.name)
 			}
 			break
@@ -60,7 +59,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if h.watcher == nil {
 		return tc.Errorf(tc.EUNAVAILABLE, "the event stream is not enabled on this server")
 	}
-	watch, err := h.watcher.WatchTasks(r.Context(), &tc.WatchParams{Filter: *f, AfterSeq: after})
+	watch, err := h.watcher.WatchTasks(r.Context(), &tc.WatchParams{Filter: *f, After: after})
 	if err != nil {
 		return err
 	}
@@ -104,7 +103,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 			// large tasks would otherwise be held in memory whole.
 			var b strings.Builder
 			for i, c := range changes {
-				fmt.Fprintf(&b, "id: %d\nevent: task\ndata: %s\n\n", c.Event.Seq, mustJSON(FromTaskChange(c)))
+				fmt.Fprintf(&b, "id: %s\nevent: task\ndata: %s\n\n", c.Cursor, mustJSON(FromTaskChange(c)))
 				if b.Len() >= streamChunk || i == len(changes)-1 {
 					if !send(b.String()) {
 						return nil

@@ -237,6 +237,12 @@ func TestEventsStreamFiltersAndResume(t *testing.T) {
 	code, body := e.apiError(e.readA, "GET", "/api/v1/events?limit=3", nil)
 	require.Equal(t, 400, code)
 	require.Equal(t, "limit", body.Field)
+	// An id names the stream's seq, then the seqs below it not stored yet.
+	for _, id := range []string{"x", "12.13", "12.5.4", "12.9-3"} {
+		code, body = e.apiError(e.readA, "GET", "/api/v1/events?last_event_id="+id, nil)
+		require.Equal(t, 400, code, id)
+		require.Equal(t, "last_event_id", body.Field, id)
+	}
 }
 
 func TestWhoami(t *testing.T) {

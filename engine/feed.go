@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -177,6 +179,7 @@ func (f *Feed) poll(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			f.setCursors(changes, cursor, fresh[:n])
 			// The cursor passes the part's last event, and every event of
 			// the batch before it: they are all delivered or unwatched.
 			last := fresh[n-1].Seq
@@ -228,6 +231,39 @@ func (f *Feed) part(fresh, watched []*tc.Event) (int, []*tc.Event) {
 		n++
 	}
 	return n, watched[:k]
+}
+
+// setCursors sets the cursor of each change of a part, whose events are
+// handed, read when the feed's cursor was before: a subscriber handed the
+// change has every seq up to it, or up to before when higher, but the gaps
+// still open, less those the part fills before it.
+func (f *Feed) setCursors(changes []*tc.TaskChange, before int64, handed []*tc.Event) {
+	if len(changes) == 0 {
+		return
+	}
+	gaps := slices.Sorted(maps.Keys(f.gaps))
+	inPart := make(map[int64]bool, len(handed))
+	for _, e := range handed {
+		inPart[e.Seq] = true
+	}
+	for _, c := range changes {
+		s := c.Event.Seq
+		cur := tc.EventCursor{Seq: max(before, s)}
+		for _, g := range gaps {
+			if g >= cur.Seq {
+				break
+			}
+			if g == s || g < s && inPart[g] {
+				continue
+			}
+			if k := len(cur.Gaps); k > 0 && cur.Gaps[k-1].To == g-1 {
+				cur.Gaps[k-1].To = g
+			} else {
+				cur.Gaps = append(cur.Gaps, tc.SeqRange{From: g, To: g})
+			}
+		}
+		c.Cursor = cur.Bounded()
+	}
 }
 
 func (f *Feed) setCursor(seq int64) {
@@ -329,12 +365,12 @@ func (f *Feed) deliver(changes []*tc.TaskChange, cursor int64) {
 }
 
 // WatchTasks subscribes to the changes p selects, replaying first those
-// stored after p.AfterSeq.
+// stored that a subscriber at p.After lacks.
 func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch, error) {
 	if p.Filter.Tenant == "" {
 		return nil, tc.Invalidf("tenant", "a watch needs a tenant")
 	}
-	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, after: max(p.AfterSeq, 0),
+	w := &watch{feed: f, filter: p.Filter, max: f.cfg.MaxQueue, maxBytes: f.cfg.MaxQueueBytes, after: p.After,
 		ready: make(chan struct{}, 1)}
 	f.mu.Lock()
 	if f.stopped {
@@ -347,8 +383,8 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	w.mu.Lock()
 	w.stopCtx = stop
 	w.mu.Unlock()
-	if p.AfterSeq > 0 {
-		if err := f.replay(ctx, w, p.AfterSeq); err != nil {
+	if p.After.Seq > 0 {
+		if err := f.replay(ctx, w, p.After); err != nil {
 			w.Close()
 			return nil, err
 		}
@@ -356,27 +392,65 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 	return w, nil
 }
 
-// replay queues the changes stored after a seq ahead of the live ones; the
-// live feed then skips those it replayed. It reads every change stored
-// when it runs, not only those the feed has read: a batch the feed was
-// handing over when the watch began was read for the tenants watched
-// before, and may hold changes of this watch's tenant that only the replay
-// can deliver.
-func (f *Feed) replay(ctx context.Context, w *watch, after int64) error {
-	events, err := f.svc.store.EventsAfter(ctx, after, f.cfg.MaxBacklog+1)
-	if err != nil {
-		return err
+// replayReads bounds the events a replay reads, as multiples of MaxBacklog:
+// between a cursor's oldest gap and its seq are events its subscriber had,
+// which are read and passed over.
+const replayReads = 10
+
+// replay queues the changes stored that a subscriber at after lacks, ahead
+// of the live ones; the live feed then skips those it replayed. It reads
+// every change stored when it runs, not only those the feed has read: a
+// batch the feed was handing over when the watch began was read for the
+// tenants watched before, and may hold changes of this watch's tenant that
+// only the replay can deliver.
+//
+// Each replayed change's cursor is after with every seq read up to it; the
+// cursor after the last seq read becomes the watch's base, which the live
+// changes' cursors join.
+func (f *Feed) replay(ctx context.Context, w *watch, after tc.EventCursor) error {
+	from := after.Seq
+	if len(after.Gaps) > 0 {
+		from = after.Gaps[0].From - 1
 	}
-	if len(events) > f.cfg.MaxBacklog {
-		w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
-		return nil
+	// What the replay read, as a cursor: every seq from..last present, the
+	// subscriber's own from 1 to from.
+	var holes []tc.SeqRange
+	if from > 0 {
+		holes = append(holes, tc.SeqRange{From: 1, To: from})
 	}
-	// Only the subscriber's tenant is read further: each change costs a read
-	// of its task.
+	last, limit, lacked := from, f.cfg.MaxBacklog+1, 0
 	var old []*tc.Event
-	for _, e := range events {
-		if w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant {
-			old = append(old, e)
+	cursors := map[int64]tc.EventCursor{}
+	for reads := 0; ; reads++ {
+		if reads == replayReads {
+			w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to read for a replay: reload", replayReads*limit))
+			return nil
+		}
+		events, err := f.svc.store.EventsAfter(ctx, last, limit)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if e.Seq > last+1 {
+				holes = append(holes, tc.SeqRange{From: last + 1, To: e.Seq - 1})
+			}
+			last = e.Seq
+			if after.Has(e.Seq) {
+				continue
+			}
+			if lacked++; lacked > f.cfg.MaxBacklog {
+				w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to replay: reload", f.cfg.MaxBacklog))
+				return nil
+			}
+			// Only the subscriber's tenant is read further: each change
+			// costs a read of its task.
+			if w.filter.Tenant == tc.AllTenants || e.Tenant == w.filter.Tenant {
+				old = append(old, e)
+				cursors[e.Seq] = after.Union(tc.EventCursor{Seq: e.Seq, Gaps: holes})
+			}
+		}
+		if len(events) < limit {
+			break
 		}
 	}
 	changes, err := f.changes(ctx, old, f.cfg.MaxBacklogBytes)
@@ -387,7 +461,10 @@ func (f *Feed) replay(ctx context.Context, w *watch, after int64) error {
 	if err != nil {
 		return err
 	}
-	w.prepend(changes)
+	for _, c := range changes {
+		c.Cursor = cursors[c.Event.Seq]
+	}
+	w.prepend(changes, after.Union(tc.EventCursor{Seq: last, Gaps: holes}))
 	return nil
 }
 

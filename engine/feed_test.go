@@ -72,10 +72,10 @@ func TestFeedBoundsBytes(t *testing.T) {
 
 		// The last four changes of 60 KB are more than 200,000 bytes to
 		// replay; the last two are not.
-		all := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, AfterSeq: first})
+		all := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, After: tc.EventCursor{Seq: first}})
 		_, err = next(t, all)
 		require.ErrorContains(t, err, "reload")
-		last2 := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, AfterSeq: first + 2})
+		last2 := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, After: tc.EventCursor{Seq: first + 2}})
 		changes, err = next(t, last2)
 		require.NoError(t, err)
 		require.Len(t, changes, 2)
@@ -149,7 +149,7 @@ func TestFeedReplayDuringPoll(t *testing.T) {
 		require.NoError(t, res[0].Err)
 		theirs := res[0].Task
 		<-g.entered // the feed read the batch, and the tasks of tenant ta
-		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "tb"}, AfterSeq: after})
+		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "tb"}, After: tc.EventCursor{Seq: after}})
 		close(g.release)
 
 		changes, err = next(t, wb)
@@ -276,6 +276,66 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.NotEqual(t, late, changes[0].Event.Seq)
 }
 
+// TestFeedResumeGapPostgres: a client that leaves while a seq below its
+// last change is still uncommitted, and resumes after that seq's event
+// committed, gets that event from the replay, once, and nothing it had.
+func TestFeedResumeGapPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	e := setup(t, store, engine.Config{})
+	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
+	require.NoError(t, err)
+	task := e.submit(t, "Noop", []string{"i0"}, nil)
+	changes, err := next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Empty(t, changes[0].Cursor.Gaps)
+
+	// A transaction takes the next seq and holds it uncommitted.
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	var late int64
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+
+	later := e.submit(t, "Noop", []string{"i1"}, nil)
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, later.ID, changes[0].Task.ID)
+	left := changes[0].Cursor
+	require.Equal(t, changes[0].Event.Seq, left.Seq)
+	require.False(t, left.Has(late), "the cursor names the uncommitted seq: %s", left)
+	require.Contains(t, left.Gaps, tc.SeqRange{From: late, To: late})
+	w.Close() // the client leaves
+
+	require.NoError(t, tx.Commit(e.ctx))
+	resumed := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, After: left})
+	changes, err = next(t, resumed)
+	require.NoError(t, err)
+	require.Len(t, changes, 1, "the late change alone")
+	require.Equal(t, late, changes[0].Event.Seq)
+	require.Equal(t, "late", changes[0].Event.Message)
+	require.True(t, changes[0].Cursor.Has(late))
+	require.Empty(t, changes[0].Cursor.Gaps, "nothing is lacking any more: %s", changes[0].Cursor)
+
+	// The live changes that follow carry what the client had.
+	last := e.submit(t, "Noop", []string{"i2"}, nil)
+	changes, err = next(t, resumed)
+	require.NoError(t, err)
+	require.Len(t, changes, 1, "the new change alone: not the late one again")
+	require.Equal(t, last.ID, changes[0].Task.ID)
+	require.Empty(t, changes[0].Cursor.Gaps)
+	require.Equal(t, changes[0].Event.Seq, changes[0].Cursor.Seq)
+}
+
 // TestFeedResumeAheadOfFeed: a client resuming after a seq that this
 // process's feed has not handed over yet (it came from another replica, or
 // the feed is behind) gets the newer changes once, from the replay, and not
@@ -294,7 +354,7 @@ func TestFeedResumeAheadOfFeed(t *testing.T) {
 		require.NoError(t, err)
 		after := events[len(events)-1].Seq
 
-		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, AfterSeq: after})
+		wb := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, After: tc.EventCursor{Seq: after}})
 		close(g.release)
 		// The feed hands both over to wa; by then wb has had all it gets.
 		for seen := map[int64]bool{}; !seen[second.ID]; {

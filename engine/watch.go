@@ -11,16 +11,17 @@ import (
 type watch struct {
 	feed     *Feed
 	filter   tc.TaskFilter
-	max      int           // changes queued at most
-	maxBytes int           // and the most their tasks may come to (taskBytes)
-	after    int64         // the seq a resumed watch began after: the client has the changes up to it
-	ready    chan struct{} // capacity 1: one pending wake-up is enough
+	max      int            // changes queued at most
+	maxBytes int            // and the most their tasks may come to (taskBytes)
+	after    tc.EventCursor // where a resumed watch began: the client has the changes it has
+	ready    chan struct{}  // capacity 1: one pending wake-up is enough
 	stopCtx  func() bool
 
 	mu    sync.Mutex
 	queue []*tc.TaskChange
-	bytes int            // of the queued changes' tasks
-	seen  map[int64]bool // seqs replayed, so the live feed does not repeat them
+	bytes int             // of the queued changes' tasks
+	seen  map[int64]bool  // seqs replayed, so the live feed does not repeat them
+	base  *tc.EventCursor // of a resumed watch once replayed: what its client has besides the live changes
 	err   error
 }
 
@@ -54,7 +55,7 @@ func (w *watch) Close() {
 }
 
 // push queues the changes that pass the filter, but for those the client
-// had before it resumed (at or below after: a feed behind the client's
+// had before it resumed (those after has: a feed behind the client's
 // Last-Event-ID, on another replica than the one it came from, hands them
 // over after the newer ones the replay held) and those the replay held; a
 // subscriber that lets its queue overflow is failed rather than slowing the
@@ -64,7 +65,7 @@ func (w *watch) push(changes []*tc.TaskChange) {
 	defer w.mu.Unlock()
 	n := 0
 	for _, c := range changes {
-		if w.err != nil || !w.filter.Match(c) || c.Event.Seq <= w.after || w.seen[c.Event.Seq] {
+		if w.err != nil || !w.filter.Match(c) || w.after.Has(c.Event.Seq) || w.seen[c.Event.Seq] {
 			continue
 		}
 		size := taskBytes(c.Task)
@@ -72,7 +73,7 @@ func (w *watch) push(changes []*tc.TaskChange) {
 			w.err, w.queue, w.bytes = tc.Errorf(tc.EUNAVAILABLE, "the subscriber fell behind: reload"), nil, 0
 			break
 		}
-		w.queue, w.bytes = append(w.queue, c), w.bytes+size
+		w.queue, w.bytes = append(w.queue, w.resumed(c)), w.bytes+size
 		n++
 	}
 	if n > 0 || w.err != nil {
@@ -80,12 +81,23 @@ func (w *watch) push(changes []*tc.TaskChange) {
 	}
 }
 
+// resumed returns a live change as this watch hands it over: for a resumed
+// watch, a copy whose cursor also counts what its client had and what the
+// replay held. The feed's change is shared by every watch.
+func (w *watch) resumed(c *tc.TaskChange) *tc.TaskChange {
+	if w.base == nil {
+		return c
+	}
+	return &tc.TaskChange{Event: c.Event, Task: c.Task, Cursor: w.base.Union(c.Cursor)}
+}
+
 // prepend puts replayed changes ahead of the live ones queued meanwhile,
-// dropping live ones that the replay already holds.
-func (w *watch) prepend(changes []*tc.TaskChange) {
+// dropping live ones that the replay already holds; base is where the
+// client stands after the replay.
+func (w *watch) prepend(changes []*tc.TaskChange, base tc.EventCursor) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.seen = map[int64]bool{}
+	w.seen, w.base = map[int64]bool{}, &base
 	var q []*tc.TaskChange
 	size := 0
 	for _, c := range changes {
@@ -96,7 +108,7 @@ func (w *watch) prepend(changes []*tc.TaskChange) {
 	}
 	for _, c := range w.queue {
 		if !w.seen[c.Event.Seq] {
-			q, size = append(q, c), size+taskBytes(c.Task)
+			q, size = append(q, w.resumed(c)), size+taskBytes(c.Task)
 		}
 	}
 	w.queue, w.bytes = q, size

@@ -144,14 +144,14 @@ async function connectStream() {
   }
   if (gen !== connectStream.gen) return; // a newer connect has started meanwhile
   const p = withTenant({ ticket });
-  if (state.lastSeq) p.set("last_event_id", state.lastSeq);
+  if (state.lastEventId) p.set("last_event_id", state.lastEventId);
   const es = new EventSource("/api/v1/events?" + p);
   es.addEventListener("task", (m) => {
-    state.lastSeq = m.lastEventId;
+    state.lastEventId = m.lastEventId;
     if (state.onChange) state.onChange(JSON.parse(m.data));
   });
   // Too far behind to replay: reload the page's data and follow anew.
-  es.addEventListener("reset", () => { es.close(); state.lastSeq = ""; route(); connectStream(); });
+  es.addEventListener("reset", () => { es.close(); state.lastEventId = ""; route(); connectStream(); });
   es.onopen = () => document.body.classList.add("connected");
   es.onerror = () => {
     document.body.classList.remove("connected");
@@ -413,14 +413,14 @@ async function signIn(token) {
   $("#tenant-name").textContent = who.role === "admin" ? "" : who.tenant;
   $("#tenant").value = state.tenant;
   document.body.dataset.role = who.role;
-  state.lastSeq = "";
+  state.lastEventId = "";
   connectStream();
   await route();
 }
 
 function signOut() {
   sessionStorage.removeItem("tc.token");
-  state.token = ""; state.who = null; state.onChange = null; state.lastSeq = "";
+  state.token = ""; state.who = null; state.onChange = null; state.lastEventId = "";
   clearTimeout(connectStream.retry);
   connectStream.gen = (connectStream.gen || 0) + 1; // a connect under way gives up
   if (state.stream) state.stream.close();
@@ -442,7 +442,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#tenant").addEventListener("change", () => {
     state.tenant = $("#tenant").value.trim();
     sessionStorage.setItem("tc.tenant", state.tenant);
-    state.lastSeq = ""; // another tenant's changes: follow from now
+    state.lastEventId = ""; // another tenant's changes: follow from now
     connectStream();
     location.hash = "#/tasks";
     route();
