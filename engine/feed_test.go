@@ -336,6 +336,67 @@ func TestFeedResumeGapPostgres(t *testing.T) {
 	require.Equal(t, changes[0].Event.Seq, changes[0].Cursor.Seq)
 }
 
+// TestFeedReplayGapPostgres: a replay that finds a seq missing (taken by a
+// transaction still open) names it in the cursors of what it replays; the
+// change then comes live to the stream that stays open, and from the replay
+// to a client that resumes from the replayed change's id.
+func TestFeedReplayGapPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	e := setup(t, store, engine.Config{})
+	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+	filter := tc.TaskFilter{Tenant: "ta"}
+	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter})
+	require.NoError(t, err)
+	task := e.submit(t, "Noop", []string{"i0"}, nil)
+	changes, err := next(t, w)
+	require.NoError(t, err)
+	left := changes[len(changes)-1].Cursor
+	w.Close()
+
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	var late int64
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	later := e.submit(t, "Noop", []string{"i1"}, nil)
+
+	open := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, After: left})
+	changes, err = next(t, open)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, later.ID, changes[0].Task.ID)
+	replayed := changes[0].Cursor
+	require.False(t, replayed.Has(late), "the replay names the missing seq: %s", replayed)
+	require.True(t, replayed.Has(changes[0].Event.Seq))
+
+	require.NoError(t, tx.Commit(e.ctx))
+	changes, err = next(t, open)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, late, changes[0].Event.Seq, "live, to the stream that stayed open")
+	require.Empty(t, changes[0].Cursor.Gaps, "%s", changes[0].Cursor)
+
+	back := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, After: replayed})
+	changes, err = next(t, back)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, late, changes[0].Event.Seq, "from the replay, to the client that left")
+	select {
+	case <-back.Ready():
+		more, err := back.Next()
+		require.NoError(t, err)
+		require.Empty(t, more)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 // TestFeedResumeAheadOfFeed: a client resuming after a seq that this
 // process's feed has not handed over yet (it came from another replica, or
 // the feed is behind) gets the newer changes once, from the replay, and not
