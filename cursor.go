@@ -115,7 +115,7 @@ func (c EventCursor) String() string {
 // ParseEventCursor reads a cursor written by String. A seq alone, the id of
 // earlier versions, is a cursor without gaps.
 func ParseEventCursor(s string) (EventCursor, error) {
-	parts := strings.Split(s, ".")
+	parts := strings.SplitN(s, ".", MaxCursorGaps+2)
 	bad := func() (EventCursor, error) {
 		return EventCursor{}, Invalidf("", "not an event stream id: %.80q", s)
 	}
@@ -147,9 +147,10 @@ func ParseEventCursor(s string) (EventCursor, error) {
 	return c, nil
 }
 
-// parseSeq reads a seq in decimal digits, without sign or spaces.
+// parseSeq reads a seq as String writes it: decimal digits, without sign,
+// spaces or leading zeros.
 func parseSeq(s string) (int64, bool) {
-	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" || len(s) > 1 && s[0] == '0' {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)

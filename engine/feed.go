@@ -80,8 +80,8 @@ func (s *Service) NewFeed(cfg FeedConfig) *Feed {
 // ctx ends. It reads where that end is before it returns, so a watch made
 // after Start sees the changes stored after Start, unless that first read
 // failed (it is then retried, and logged). On PostgreSQL a change whose seq
-// was taken before Start but committed after it lies below that end, and is
-// not delivered.
+// was taken before Start but committed after it lies below that end: it is
+// awaited as a gap (startGaps).
 func (f *Feed) Start(ctx context.Context) {
 	ctx, f.cancel = context.WithCancel(ctx)
 	if err := f.poll(ctx); err != nil {
@@ -144,6 +144,9 @@ func (f *Feed) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := f.startGaps(ctx, seq); err != nil {
+			return err
+		}
 		f.setCursor(seq)
 		return nil
 	}
@@ -201,6 +204,35 @@ func (f *Feed) poll(ctx context.Context) error {
 		if now.Sub(missed) > f.cfg.GapWait {
 			delete(f.gaps, s)
 		}
+	}
+	return nil
+}
+
+// startGaps awaits, as gaps, the seqs missing among the last ones up to
+// the feed's first cursor: on PostgreSQL some may be taken by transactions
+// still open, whose changes would otherwise lie below the cursor, never
+// delivered, and claimed by every cursor the feed hands out, so that a
+// client resuming with such a gap in its id, as after a restart, would lose
+// them. Like any gap, each is awaited for GapWait.
+func (f *Feed) startGaps(ctx context.Context, seq int64) error {
+	n := 10 * f.cfg.Batch // as many gaps as the feed tracks
+	from := max(0, seq-int64(n))
+	events, err := f.svc.store.EventsAfter(ctx, from, n)
+	if err != nil {
+		return err
+	}
+	now, next := time.Now(), from+1
+	for _, e := range events {
+		if e.Seq > seq {
+			break
+		}
+		for ; next < e.Seq; next++ {
+			f.gaps[next] = now
+		}
+		next = e.Seq + 1
+	}
+	for ; next <= seq; next++ {
+		f.gaps[next] = now
 	}
 	return nil
 }
@@ -394,8 +426,9 @@ func (f *Feed) WatchTasks(ctx context.Context, p *tc.WatchParams) (tc.TaskWatch,
 
 // replayReads bounds the events a replay reads, as multiples of MaxBacklog:
 // between a cursor's oldest gap and its seq are events its subscriber had,
-// which are read and passed over.
-const replayReads = 10
+// which are read and passed over. A gap is awaited for GapWait, so the
+// events between are those of a few seconds at most.
+const replayReads = 5
 
 // replay queues the changes stored that a subscriber at after lacks, ahead
 // of the live ones; the live feed then skips those it replayed. It reads
@@ -421,11 +454,7 @@ func (f *Feed) replay(ctx context.Context, w *watch, after tc.EventCursor) error
 	last, limit, lacked := from, f.cfg.MaxBacklog+1, 0
 	var old []*tc.Event
 	cursors := map[int64]tc.EventCursor{}
-	for reads := 0; ; reads++ {
-		if reads == replayReads {
-			w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to read for a replay: reload", replayReads*limit))
-			return nil
-		}
+	for reads := 1; ; reads++ {
 		events, err := f.svc.store.EventsAfter(ctx, last, limit)
 		if err != nil {
 			return err
@@ -451,6 +480,10 @@ func (f *Feed) replay(ctx context.Context, w *watch, after tc.EventCursor) error
 		}
 		if len(events) < limit {
 			break
+		}
+		if reads == replayReads {
+			w.fail(tc.Errorf(tc.EUNAVAILABLE, "more than %d changes to read for a replay: reload", replayReads*limit))
+			return nil
 		}
 	}
 	changes, err := f.changes(ctx, old, f.cfg.MaxBacklogBytes)

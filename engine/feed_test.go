@@ -397,6 +397,49 @@ func TestFeedReplayGapPostgres(t *testing.T) {
 	}
 }
 
+// TestFeedStartGapPostgres: a feed started (as after a restart) while a seq
+// below the last stored one is still uncommitted awaits it: its cursors do
+// not claim it, so a client that resumes with it in its id keeps it there,
+// and the change is delivered when it commits.
+func TestFeedStartGapPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	e := setup(t, store, engine.Config{})
+	task := e.submit(t, "Noop", []string{"i0"}, nil)
+
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	var late int64
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	later := e.submit(t, "Noop", []string{"i1"}, nil)
+	events, err := e.store.TaskEvents(e.ctx, "ta", later.ID)
+	require.NoError(t, err)
+	left := tc.EventCursor{Seq: events[len(events)-1].Seq, Gaps: []tc.SeqRange{{From: late, To: late}}}
+
+	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
+	w := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, After: left})
+	last := e.submit(t, "Noop", []string{"i2"}, nil)
+	changes, err := next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, last.ID, changes[0].Task.ID)
+	require.False(t, changes[0].Cursor.Has(late), "still awaited: %s", changes[0].Cursor)
+
+	require.NoError(t, tx.Commit(e.ctx))
+	changes, err = next(t, w)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	require.Equal(t, late, changes[0].Event.Seq)
+	require.Empty(t, changes[0].Cursor.Gaps, "%s", changes[0].Cursor)
+}
+
 // TestFeedResumeAheadOfFeed: a client resuming after a seq that this
 // process's feed has not handed over yet (it came from another replica, or
 // the feed is behind) gets the newer changes once, from the replay, and not
