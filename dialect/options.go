@@ -5,6 +5,8 @@ package dialect
 import (
 	"log/slog"
 	"time"
+
+	tc "github.com/taskcenter/taskcenter"
 )
 
 // Limiter bounds the requests of one key: a dialect, a credential and an action.
@@ -24,6 +26,10 @@ type Options struct {
 	// Now is the clock that signature timestamps are checked against; nil
 	// means time.Now.
 	Now func() time.Time
+	// Nonces, when set, is the store shared by every replica, where the
+	// dialects whose signatures carry a Nonce record it besides their own
+	// cache; nil means this process serves every request.
+	Nonces tc.NonceStore
 }
 
 // WithDefaults fills what is unset.

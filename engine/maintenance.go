@@ -126,6 +126,11 @@ func (m *Maintenance) Round(ctx context.Context) error {
 	if err := m.svc.store.TaskCountsCompact(ctx); err != nil {
 		return fmt.Errorf("compact task counts: %w", err)
 	}
+	if m.svc.nonces != nil {
+		if _, err := m.svc.nonces.NoncePrune(ctx, now); err != nil {
+			return fmt.Errorf("prune nonces: %w", err)
+		}
+	}
 	if rescued+promoted+pruned > 0 {
 		m.cfg.Logger.Info("maintenance", "rescued", rescued, "promoted", promoted, "pruned", pruned)
 	}

@@ -141,7 +141,7 @@ func serveInProcess(svc *engine.Service) (stop func(), endpoint string, err erro
 	cfg := &Config{RateLimit: -1, TimeZone: "UTC", location: time.UTC}
 	srv := server.New(server.Config{Logger: logger, Registry: prometheus.NewRegistry(), Ready: svc.Ping})
 	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
-	mountDialects(srv, svc, cfg, logger)
+	mountDialects(srv, svc, nil, cfg, logger)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err

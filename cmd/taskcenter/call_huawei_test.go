@@ -42,7 +42,7 @@ func setupHuawei(t *testing.T) *huaweiEnv {
 	cfg.defaults()
 	cfg.Listen = "127.0.0.1:0"
 	require.NoError(t, cfg.Validate())
-	mountDialects(srv, svc, cfg, logger)
+	mountDialects(srv, svc, nil, cfg, logger)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 

@@ -41,7 +41,7 @@ func setupQcloud(t *testing.T) *qcloudEnv {
 	cfg.defaults()
 	require.NoError(t, cfg.Validate())
 	srv.Handle("/api/v1/", api.NewHandler(svc, logger))
-	mountDialects(srv, svc, cfg, logger)
+	mountDialects(srv, svc, nil, cfg, logger)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 

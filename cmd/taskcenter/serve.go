@@ -85,7 +85,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	consoleHandler := console.Handler(os.Getenv("TASKCENTER_CONSOLE_DIR"))
 	srv.Handle("GET /console/", consoleHandler)
 	srv.Handle("GET /console", consoleHandler)
-	mountDialects(srv, svc, cfg, logger)
+	nonces, _ := store.(tc.NonceStore) // PostgreSQL: shared by the replicas
+	mountDialects(srv, svc, nonces, cfg, logger)
 
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

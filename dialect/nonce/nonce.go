@@ -6,10 +6,13 @@ package nonce
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"strings"
 	"sync"
 	"time"
+
+	tc "github.com/taskcenter/taskcenter"
 )
 
 // Capacity bounds the Nonces remembered at once (about 90 bytes each). At
@@ -38,11 +41,11 @@ var (
 // request could still be accepted, that is until its Timestamp leaves the
 // window; after that the Timestamp check refuses any replay.
 //
-// The cache lives in the process. Several replicas behind a load balancer
-// each keep their own, so a request replayed to another replica within the
-// window is not caught there; a shared cache (in the store) would be needed
-// for that.
+// The cache lives in the process. Replicas that share a store record each
+// Nonce in it as well (Share), so that a request replayed to another replica
+// within the window is refused there too.
 type Cache struct {
+	shared    tc.NonceStore // nil: this process serves every request
 	mu        sync.Mutex
 	window    time.Duration
 	seen      map[entryKey]int64 // expiry, Unix seconds
@@ -71,20 +74,44 @@ func New(window time.Duration, capacity, perKey, perTenant int) *Cache {
 		capacity: capacity, keyCap: min(capacity, perKey), tenantCap: min(capacity, perTenant)}
 }
 
+// Share makes the cache record every Nonce it accepts in store as well, and
+// refuse one that store holds already: the replicas sharing store then
+// refuse a request that any of them served.
+func (c *Cache) Share(store tc.NonceStore) *Cache {
+	c.shared = store
+	return c
+}
+
 // Use records the Nonce of a request of key, a key of tenant, whose
 // Timestamp is ts, or returns ErrReplay when the key used it already (with
 // the same stamp), or ErrFull when the cache, the tenant's share or the
 // key's is full. It refuses rather than forgets, so a replay is never let
-// through.
-func (c *Cache) Use(tenant, key string, nonce uint64, stamp int64, ts, now time.Time) error {
+// through. With a shared store, a Nonce passes this process's cache, then
+// the store, where one request of concurrent copies wins; another error is
+// the store's, and records nothing.
+func (c *Cache) Use(ctx context.Context, tenant, key string, nonce uint64, stamp int64, ts, now time.Time) error {
+	k := entryKey{key, nonce, stamp}
+	if err := c.check(k, tenant, now); err != nil {
+		return err
+	}
+	if c.shared != nil {
+		fresh, err := c.shared.NonceUse(ctx, tenant, key, nonce, stamp, now, ts.Add(c.window))
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			return ErrReplay
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.expire(now.Unix())
-	k := entryKey{key, nonce, stamp}
 	if _, ok := c.seen[k]; ok {
-		return ErrReplay
+		return ErrReplay // a copy served meanwhile by this process alone
 	}
-	if len(c.seen) >= c.capacity || c.perKey[key] >= c.keyCap || c.perTenant[tenant] >= c.tenantCap {
+	if !c.room(key, tenant) {
+		if c.shared != nil {
+			return nil // the store holds it
+		}
 		return ErrFull
 	}
 	// The request's own strings would keep the whole query alive.
@@ -96,6 +123,26 @@ func (c *Cache) Use(tenant, key string, nonce uint64, stamp int64, ts, now time.
 	c.perTenant[tenant]++
 	heap.Push(&c.expiries, entry{k, tenant, exp})
 	return nil
+}
+
+// check refuses a Nonce this process has seen, or one it has no room for.
+func (c *Cache) check(k entryKey, tenant string, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expire(now.Unix())
+	if _, ok := c.seen[k]; ok {
+		return ErrReplay
+	}
+	if !c.room(k.key, tenant) {
+		return ErrFull
+	}
+	return nil
+}
+
+// room reports whether the cache, the key's share and the tenant's have
+// room for one more entry.
+func (c *Cache) room(key, tenant string) bool {
+	return len(c.seen) < c.capacity && c.perKey[key] < c.keyCap && c.perTenant[tenant] < c.tenantCap
 }
 
 // expire forgets the entries whose Timestamp has left the window.

@@ -46,6 +46,9 @@ type action func(ctx context.Context, cred *tc.Credential, p url.Values) (any, e
 // NewHandler returns the API 2.0 handler over svc, to mount on /v2/index.php.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
 	h := &Handler{svc: svc, opts: opts.WithDefaults(), nonces: nonce.New(MaxClockSkew, nonce.Capacity, nonce.PerKey, nonce.PerTenant)}
+	if opts.Nonces != nil {
+		h.nonces.Share(opts.Nonces)
+	}
 	h.actions = map[string]action{"GetCdbRollbackJob": h.getCdbRollbackJob}
 	return h
 }
@@ -214,11 +217,13 @@ func (h *Handler) authenticate(r *http.Request, p url.Values, c common) (*tc.Cre
 	}
 	// API 2.0 refuses a Nonce reused at all within the window, whatever
 	// the Timestamp: the stamp is left out of the key.
-	switch err := h.nonces.Use(cred.Tenant, cred.ID, c.nonce, 0, c.timestamp, now); {
+	switch err := h.nonces.Use(r.Context(), cred.Tenant, cred.ID, c.nonce, 0, c.timestamp, now); {
 	case errors.Is(err, nonce.ErrReplay):
 		return nil, fail(codeReplayAttack, "Nonce %d was used already by this SecretId", c.nonce)
 	case errors.Is(err, nonce.ErrFull):
 		return nil, fail(codeQuotaExceeded, "%v; retry later", err)
+	case err != nil: // the shared store's fault
+		return nil, &apiError{code: codeInternal, message: internalMessages[codeInternal], cause: err}
 	}
 	return cred, nil
 }

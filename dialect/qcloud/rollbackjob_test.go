@@ -3,10 +3,12 @@ package qcloud_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/dialect/qcloud"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -154,6 +158,33 @@ func TestReplayedNonce(t *testing.T) {
 	f.client.fails(t, 4500, call{params: params(), nonce: "778", timestamp: ts - 3600})
 	f.client.ok(t, call{params: params(), nonce: "777"})
 	f.client.ok(t, call{params: params(), nonce: "778"})
+}
+
+// TestReplayedNonceAcrossReplicas: replicas behind one address that share a
+// PostgreSQL store refuse a Nonce that another of them served.
+func TestReplayedNonceAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	pg, err := postgres.Open(context.Background(), pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { pg.Close() })
+	require.NoError(t, pg.Migrate(context.Background()))
+	f := setup(t, qcloud.Options{})
+	replicas := []http.Handler{qcloud.NewHandler(f.svc, qcloud.Options{Nonces: pg}), qcloud.NewHandler(f.svc, qcloud.Options{Nonces: pg})}
+	var turn atomic.Int64 // a balancer sending requests to each replica in turn
+	mux := http.NewServeMux()
+	mux.Handle("/v2/index.php", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		replicas[turn.Add(1)%2].ServeHTTP(w, r)
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	client := *f.client
+	client.endpoint = srv.URL
+
+	c := call{params: params(), timestamp: time.Now().Unix(), nonce: "515151"}
+	client.ok(t, c)
+	out := client.fails(t, 4500, c)
+	require.Contains(t, out.Message, "Nonce")
+	client.ok(t, call{params: params(), timestamp: time.Now().Unix(), nonce: "525252"})
 }
 
 func TestReplayRace(t *testing.T) {

@@ -52,6 +52,9 @@ type action func(ctx context.Context, cred *tc.Credential, c *call) (any, error)
 // NewHandler returns the API 3.0 endpoint over svc. Mount it on "/" only.
 func NewHandler(svc tc.Service, opts Options) http.Handler {
 	h := &handler{svc: svc, opts: opts.WithDefaults(), nonces: nonce.New(MaxClockSkew, nonce.Capacity, nonce.PerKey, nonce.PerTenant)}
+	if opts.Nonces != nil {
+		h.nonces.Share(opts.Nonces)
+	}
 	h.actions = map[string]action{"DescribeTasks": h.describeTasks}
 	return h
 }
@@ -140,7 +143,7 @@ func (h *handler) serve(ctx context.Context, c *call) (any, error) {
 	if h.opts.Limiter != nil && !h.opts.Limiter.Allow("tencent:"+cred.ID+":"+c.action) {
 		return nil, newError(CodeRequestLimitExceeded, "", "")
 	}
-	if err := h.useNonce(cred, c); err != nil {
+	if err := h.useNonce(ctx, cred, c); err != nil {
 		return nil, err
 	}
 	return act(ctx, cred, c)
@@ -183,17 +186,19 @@ func (h *handler) authenticate(ctx context.Context, c *call) (*tc.Credential, er
 // the rate limit on purpose: the SDK's own retry of RequestLimitExceeded
 // resends the very same request, Nonce included, and must get through once
 // the rate allows; a refused request therefore never burns its Nonce.
-func (h *handler) useNonce(cred *tc.Credential, c *call) error {
+func (h *handler) useNonce(ctx context.Context, cred *tc.Credential, c *call) error {
 	if c.nonce == 0 {
 		return nil
 	}
-	switch err := h.nonces.Use(cred.Tenant, cred.ID, c.nonce, c.timestamp, time.Unix(c.timestamp, 0), h.opts.Now()); {
+	switch err := h.nonces.Use(ctx, cred.Tenant, cred.ID, c.nonce, c.timestamp, time.Unix(c.timestamp, 0), h.opts.Now()); {
 	case errors.Is(err, nonce.ErrReplay):
 		n := strconv.FormatUint(c.nonce, 10)
 		return newError(CodeSignatureFailure, "The Nonce "+n+" was used already with this SecretId and Timestamp: a request is accepted once.",
 			"该 SecretId 与 Timestamp 已使用过 Nonce "+n+"：同一请求只受理一次。")
 	case errors.Is(err, nonce.ErrFull):
 		return newError(CodeRequestLimitExceeded, "Too many requests within the replay window; retry later.", "重放窗口内的请求过多，请稍后重试。")
+	case err != nil:
+		return err // the shared store's fault: InternalError, the cause in the log
 	}
 	return nil
 }

@@ -145,12 +145,16 @@ func setup(t *testing.T, loc *time.Location) *fixture {
 		limiter: &limiter{},
 		now:     time.Unix(probeTimestamp, 0),
 	}
-	h := NewHandler(f.svc, Options{Location: loc, Limiter: f.limiter, Now: func() time.Time { return f.now }})
+	f.serve(NewHandler(f.svc, Options{Location: loc, Limiter: f.limiter, Now: func() time.Time { return f.now }}))
+	return f
+}
+
+// serve makes h the handler of the fixture's requests.
+func (f *fixture) serve(h http.Handler) {
 	// As the server does: every request carries an id.
 	f.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(tc.WithRequestID(r.Context(), exampleReqID)))
 	})
-	return f
 }
 
 // do serves r and returns the status and body.

@@ -1,6 +1,7 @@
 package tencent
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 // TestV1DocumentVector is the HmacSHA256 example of the "签名方法" document
@@ -155,4 +158,56 @@ func TestV1Replay(t *testing.T) {
 	// is served twice, as before.
 	require.Empty(t, f.errorCode(t, f.tc3Post(`{}`, probeKey, nil)))
 	require.Empty(t, f.errorCode(t, f.tc3Post(`{}`, probeKey, nil)))
+}
+
+// pgNonces is a migrated PostgreSQL store in a schema of the test's own.
+func pgNonces(t *testing.T) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(context.Background()))
+	return s
+}
+
+// TestV1ReplayAcrossReplicas: replicas that share a PostgreSQL store refuse
+// a v1 request that another of them served.
+func TestV1ReplayAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	f := setup(t, time.UTC)
+	store := pgNonces(t)
+	replica := func() http.Handler {
+		return NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: store})
+	}
+	a, b := replica(), replica()
+	first, second := url.Values{"Nonce": {"5151"}}, url.Values{"Nonce": {"5252"}}
+	f.serve(a)
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, first)))
+	f.serve(b)
+	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, first)), "replayed to the other replica")
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, second)))
+	f.serve(a)
+	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, second)))
+}
+
+// brokenNonces is a shared Nonce store that fails.
+type brokenNonces struct{}
+
+func (brokenNonces) NonceUse(context.Context, string, string, uint64, int64, time.Time, time.Time) (bool, error) {
+	return false, tc.Errorf(tc.EUNAVAILABLE, "database unavailable")
+}
+
+func (brokenNonces) NoncePrune(context.Context, time.Time) (int64, error) { return 0, nil }
+
+// TestV1NonceStoreFails: when the shared store cannot record a Nonce, the
+// request is refused as InternalError and the Nonce stays unspent, so the
+// SDK's retry goes through once the store is back.
+func TestV1NonceStoreFails(t *testing.T) {
+	t.Parallel()
+	f := setup(t, time.UTC)
+	f.serve(NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: brokenNonces{}}))
+	nonce := url.Values{"Nonce": {"6161"}}
+	require.Equal(t, CodeInternalError, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)))
+	f.serve(NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: pgNonces(t)}))
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)))
 }
