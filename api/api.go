@@ -43,6 +43,11 @@ func WithWatcher(w tc.TaskWatcher) Option { return func(h *Handler) { h.watcher 
 // HeartbeatInterval by default.
 func WithHeartbeat(d time.Duration) Option { return func(h *Handler) { h.keepalive = d } }
 
+// WithSharedTickets keeps the event stream tickets in s, a store that every
+// replica shares, instead of the process: a stream may then be opened on
+// another replica than the one that issued its ticket.
+func WithSharedTickets(s tc.TicketStore) Option { return func(h *Handler) { h.tickets.shared = s } }
+
 // Route is one operation of the API, as registered and as documented.
 type Route struct {
 	Method, Path string

@@ -4,16 +4,23 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/api"
+	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
+	"github.com/taskcenter/taskcenter/server"
 )
 
 // sseMessage is one message of an event stream.
@@ -264,4 +271,57 @@ func TestWhoami(t *testing.T) {
 func jsonInt(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// replica serves the native API on e's service as another replica would,
+// with its own feed and the stream tickets kept in the shared store.
+func (e *env) replica(t *testing.T, shared tc.TicketStore) *env {
+	t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	feed := e.svc.NewFeed(engine.FeedConfig{Logger: logger})
+	feed.Start(context.Background())
+	srv := server.New(server.Config{Logger: logger, Registry: prometheus.NewRegistry(), Ready: e.svc.Ping})
+	srv.Handle("/api/v1/", api.NewHandler(e.svc, logger, api.WithWatcher(feed), api.WithSharedTickets(shared)))
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	t.Cleanup(feed.Stop)
+	r := *e
+	r.url = hs.URL
+	return &r
+}
+
+// TestEventsStreamTicketsShared: with the tickets in a store the replicas
+// share, a ticket issued by one opens a stream on another, once; the
+// bound on unused tickets counts those of every replica.
+func TestEventsStreamTicketsShared(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	pg, err := postgres.Open(context.Background(), pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { pg.Close() })
+	require.NoError(t, pg.Migrate(context.Background()))
+	a, b := e.replica(t, pg), e.replica(t, pg)
+	open := func(r *env, query string) int {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "GET", r.url+"/api/v1/events?"+query, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ticket := a.ticket(e.readA, "")
+	require.Equal(t, 200, open(b, "ticket="+ticket), "issued by a, spent on b")
+	require.Equal(t, 401, open(a, "ticket="+ticket), "once")
+	require.Equal(t, 401, open(b, "ticket="+ticket))
+	require.Equal(t, 403, open(b, "tenant=tb&ticket="+a.ticket(e.readA, "")), "bound to its tenant on b too")
+
+	for range 8 {
+		a.call(e.readB, "POST", "/api/v1/events/tickets", nil, 201, nil)
+		b.call(e.readB, "POST", "/api/v1/events/tickets", nil, 201, nil)
+	}
+	a.call(e.readB, "POST", "/api/v1/events/tickets", nil, 429, nil)
+	b.call(e.readB, "POST", "/api/v1/events/tickets", nil, 429, nil)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,13 +39,16 @@ type ticket struct {
 	expires time.Time
 }
 
-// tickets holds the live tickets of the process by the SHA-256 of their
-// text, so that not even the process's memory keeps a usable one.
+// tickets holds the live tickets by the SHA-256 of their text, so that not
+// even the process's memory keeps a usable one.
 //
-// They live in the process: behind a load balancer the stream must reach
-// the replica that issued its ticket (the console asks again when it does
-// not).
+// They live in the process, unless a store shared by the replicas keeps them
+// (shared): then a stream may reach another replica than the one that
+// issued its ticket. Without it, behind a load balancer the stream must
+// reach the replica that issued its ticket (the console asks again when it
+// does not).
 type tickets struct {
+	shared   tc.TicketStore
 	mu       sync.Mutex
 	byHash   map[[32]byte]ticket
 	perCred  map[string]int
@@ -56,38 +60,63 @@ func newTickets() *tickets {
 	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, perOwner: map[string]int{}, now: time.Now}
 }
 
+var errTooManyTickets = tc.Errorf(tc.ERATELIMIT, "too many unused stream tickets; use one or wait %s", TicketTTL)
+
 // issue returns a new ticket for cred on tenant; it counts against cred's
 // own tenant (the administrators' share when it has none).
-func (ts *tickets) issue(cred *tc.Credential, tenant string) (string, time.Time, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	now := ts.now()
-	ts.expire(now)
-	if len(ts.byHash) >= maxTickets || ts.perCred[cred.ID] >= maxTicketsPerCred || ts.perOwner[cred.Tenant] >= maxTicketsPerOwner {
-		return "", time.Time{}, tc.Errorf(tc.ERATELIMIT, "too many unused stream tickets; use one or wait %s", TicketTTL)
-	}
+func (ts *tickets) issue(ctx context.Context, cred *tc.Credential, tenant string) (string, time.Time, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	text := base64.RawURLEncoding.EncodeToString(b[:])
+	now := ts.now()
 	t := ticket{credID: cred.ID, owner: cred.Tenant, tenant: tenant, expires: now.Add(TicketTTL)}
+	if ts.shared != nil {
+		err := ts.shared.TicketIssue(ctx, sha256.Sum256([]byte(text)),
+			&tc.StreamTicket{CredentialID: t.credID, Owner: t.owner, Tenant: t.tenant, ExpiresAt: t.expires}, now,
+			tc.TicketLimits{PerCredential: maxTicketsPerCred, PerOwner: maxTicketsPerOwner, Total: maxTickets})
+		if tc.ErrorCode(err) == tc.ERATELIMIT {
+			err = errTooManyTickets
+		}
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		return text, t.expires, nil
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.expire(now)
+	if len(ts.byHash) >= maxTickets || ts.perCred[cred.ID] >= maxTicketsPerCred || ts.perOwner[cred.Tenant] >= maxTicketsPerOwner {
+		return "", time.Time{}, errTooManyTickets
+	}
 	ts.byHash[sha256.Sum256([]byte(text))] = t
 	ts.perCred[cred.ID]++
 	ts.perOwner[cred.Tenant]++
 	return text, t.expires, nil
 }
 
-// redeem spends a ticket: it is valid once, and only until it expires.
-func (ts *tickets) redeem(text string) (ticket, bool) {
+// redeem spends a ticket: it is valid once, and only until it expires. The
+// error is the shared store's fault.
+func (ts *tickets) redeem(ctx context.Context, text string) (ticket, bool, error) {
+	h := sha256.Sum256([]byte(text))
+	now := ts.now()
+	if ts.shared != nil {
+		st, err := ts.shared.TicketRedeem(ctx, h, now)
+		if tc.ErrorCode(err) == tc.ENOTFOUND {
+			return ticket{}, false, nil
+		}
+		if err != nil {
+			return ticket{}, false, err
+		}
+		return ticket{credID: st.CredentialID, owner: st.Owner, tenant: st.Tenant, expires: st.ExpiresAt}, true, nil
+	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	now := ts.now()
 	ts.expire(now)
-	h := sha256.Sum256([]byte(text))
 	t, ok := ts.byHash[h]
 	if ok {
 		ts.forget(h, t)
 	}
-	return t, ok
+	return t, ok, nil
 }
 
 // expire forgets the tickets past their time. A scan is fine at a few
@@ -122,7 +151,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	text, expires, err := h.tickets.issue(tc.CredentialFrom(r.Context()), tenant)
+	text, expires, err := h.tickets.issue(r.Context(), tc.CredentialFrom(r.Context()), tenant)
 	if err != nil {
 		return err
 	}
@@ -134,7 +163,10 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 // it was issued to, read again so that a credential removed since is
 // refused, and the tenant it is bound to.
 func (h *Handler) ticketCredential(r *http.Request, text string) (*tc.Credential, string, error) {
-	t, ok := h.tickets.redeem(text)
+	t, ok, err := h.tickets.redeem(r.Context(), text)
+	if err != nil {
+		return nil, "", err
+	}
 	if !ok {
 		return nil, "", tc.Errorf(tc.EUNAUTHORIZED, "the ticket is unknown, used or expired; ask POST /api/v1/events/tickets for another")
 	}

@@ -51,7 +51,7 @@ func (c Config) withDefaults() Config {
 // Service implements taskcenter.Service.
 type Service struct {
 	store   tc.Store
-	nonces  tc.NonceStore // the store's, when several replicas share it; its expired Nonces are pruned
+	shared  tc.SharedStore // the store, when several replicas share it: its expired Nonces and tickets are pruned
 	cfg     Config
 	ready   *signal // wakes waiting claims when tasks may have become ready
 	changed *signal // wakes the Feed when this process has written task events
@@ -71,8 +71,8 @@ func New(store tc.Store, cfg Config) *Service {
 	changed := newSignal()
 	cfg = cfg.withDefaults()
 	ns := notifyingStore{store, changed}
-	nonces, _ := store.(tc.NonceStore)
-	return &Service{store: ns, nonces: nonces, cfg: cfg, ready: newSignal(), changed: changed,
+	shared, _ := store.(tc.SharedStore)
+	return &Service{store: ns, shared: shared, cfg: cfg, ready: newSignal(), changed: changed,
 		inserts:  newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskInsertMany),
 		updates:  newBatcher(cfg.BatchSize, cfg.BatchFlushers, ns.TaskUpdateMany),
 		draining: make(chan struct{}),

@@ -126,9 +126,12 @@ func (m *Maintenance) Round(ctx context.Context) error {
 	if err := m.svc.store.TaskCountsCompact(ctx); err != nil {
 		return fmt.Errorf("compact task counts: %w", err)
 	}
-	if m.svc.nonces != nil {
-		if _, err := m.svc.nonces.NoncePrune(ctx, now); err != nil {
+	if m.svc.shared != nil {
+		if _, err := m.svc.shared.NoncePrune(ctx, now); err != nil {
 			return fmt.Errorf("prune nonces: %w", err)
+		}
+		if _, err := m.svc.shared.TicketPrune(ctx, now); err != nil {
+			return fmt.Errorf("prune stream tickets: %w", err)
 		}
 	}
 	if rescued+promoted+pruned > 0 {

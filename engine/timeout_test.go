@@ -10,6 +10,8 @@ import (
 
 	tc "github.com/taskcenter/taskcenter"
 	"github.com/taskcenter/taskcenter/engine"
+	"github.com/taskcenter/taskcenter/postgres"
+	"github.com/taskcenter/taskcenter/postgres/pgtest"
 )
 
 // clock is a test's time, moved by hand.
@@ -187,4 +189,28 @@ func TestMaintenanceRoundTimeout(t *testing.T) {
 			t.Fatal("the round did not give up")
 		}
 	})
+}
+
+// TestMaintenancePrunesSharedPostgres: on a store the replicas share, a
+// maintenance round deletes the expired Nonces and stream tickets.
+func TestMaintenancePrunesSharedPostgres(t *testing.T) {
+	store, err := postgres.Open(context.Background(), pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	require.NoError(t, store.Migrate(context.Background()))
+	ctx := context.Background()
+	past := time.Now().Add(-time.Minute)
+	fresh, err := store.NonceUse(ctx, "ta", "k", 1, 0, past, past.Add(time.Second))
+	require.NoError(t, err)
+	require.True(t, fresh)
+	require.NoError(t, store.TicketIssue(ctx, [32]byte{1}, &tc.StreamTicket{CredentialID: "c", Tenant: "ta", ExpiresAt: past.Add(time.Second)},
+		past, tc.TicketLimits{PerCredential: 1, PerOwner: 1, Total: 1}))
+
+	require.NoError(t, engine.New(store, engine.Config{}).NewMaintenance(engine.MaintenanceConfig{}).Round(ctx))
+	n, err := store.NoncePrune(ctx, time.Now())
+	require.NoError(t, err)
+	require.Zero(t, n, "the round pruned the Nonce")
+	n, err = store.TicketPrune(ctx, time.Now())
+	require.NoError(t, err)
+	require.Zero(t, n, "and the ticket")
 }

@@ -79,14 +79,20 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv.OnShutdown(feed.Stop)
 	// Nor would workers' long polls before their wait runs out.
 	srv.OnShutdown(svc.Drain)
-	srv.Handle("/api/v1/", api.NewHandler(svc, logger, api.WithWatcher(feed)))
+	apiOpts := []api.Option{api.WithWatcher(feed)}
+	// PostgreSQL is shared by the replicas: so are the stream tickets and
+	// the Nonces of signed requests.
+	shared, _ := store.(tc.SharedStore)
+	if shared != nil {
+		apiOpts = append(apiOpts, api.WithSharedTickets(shared))
+	}
+	srv.Handle("/api/v1/", api.NewHandler(svc, logger, apiOpts...))
 	// TASKCENTER_CONSOLE_DIR serves the console from a directory (e.g.
 	// console/static) instead of the embedded copy, for development.
 	consoleHandler := console.Handler(os.Getenv("TASKCENTER_CONSOLE_DIR"))
 	srv.Handle("GET /console/", consoleHandler)
 	srv.Handle("GET /console", consoleHandler)
-	nonces, _ := store.(tc.NonceStore) // PostgreSQL: shared by the replicas
-	mountDialects(srv, svc, nonces, cfg, logger)
+	mountDialects(srv, svc, shared, cfg, logger)
 
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
