@@ -97,6 +97,10 @@ func (m *Maintenance) safeRound(ctx context.Context) (err error) {
 }
 
 // Round runs one round if this replica holds the maintenance lease.
+// nonceGrace is how long after their expiry the shared store's Nonces are
+// kept: longer than the replicas' clocks may differ.
+const nonceGrace = 5 * time.Minute
+
 func (m *Maintenance) Round(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.RoundTimeout)
 	defer cancel()
@@ -127,7 +131,9 @@ func (m *Maintenance) Round(ctx context.Context) error {
 		return fmt.Errorf("compact task counts: %w", err)
 	}
 	if m.svc.shared != nil {
-		if _, err := m.svc.shared.NoncePrune(ctx, now); err != nil {
+		// Each replica refuses a Nonce until its own clock passes the
+		// record's expiry; this one's clock may run ahead of another's.
+		if _, err := m.svc.shared.NoncePrune(ctx, now.Add(-nonceGrace)); err != nil {
 			return fmt.Errorf("prune nonces: %w", err)
 		}
 		if _, err := m.svc.shared.TicketPrune(ctx, now); err != nil {

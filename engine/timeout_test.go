@@ -192,22 +192,30 @@ func TestMaintenanceRoundTimeout(t *testing.T) {
 }
 
 // TestMaintenancePrunesSharedPostgres: on a store the replicas share, a
-// maintenance round deletes the expired Nonces and stream tickets.
+// maintenance round deletes the expired Nonces (a grace later, for clocks
+// that differ) and stream tickets.
 func TestMaintenancePrunesSharedPostgres(t *testing.T) {
 	store, err := postgres.Open(context.Background(), pgtest.URL(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(context.Background()))
 	ctx := context.Background()
-	past := time.Now().Add(-time.Minute)
+	past := time.Now().Add(-10 * time.Minute)
 	fresh, err := store.NonceUse(ctx, "ta", "k", 1, 0, past, past.Add(time.Second))
 	require.NoError(t, err)
 	require.True(t, fresh)
 	require.NoError(t, store.TicketIssue(ctx, [32]byte{1}, &tc.StreamTicket{CredentialID: "c", Tenant: "ta", ExpiresAt: past.Add(time.Second)},
 		past, tc.TicketLimits{PerCredential: 1, PerOwner: 1, Total: 1}))
 
+	recent, err := store.NonceUse(ctx, "ta", "k", 2, 0, time.Now().Add(-time.Minute), time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	require.True(t, recent)
+
 	require.NoError(t, engine.New(store, engine.Config{}).NewMaintenance(engine.MaintenanceConfig{}).Round(ctx))
-	n, err := store.NoncePrune(ctx, time.Now())
+	fresh, err = store.NonceUse(ctx, "ta", "k", 2, 0, time.Now().Add(-2*time.Minute), time.Now())
+	require.NoError(t, err)
+	require.False(t, fresh, "expired a minute ago, kept for a replica whose clock is behind")
+	n, err := store.NoncePrune(ctx, time.Now().Add(-5*time.Minute))
 	require.NoError(t, err)
 	require.Zero(t, n, "the round pruned the Nonce")
 	n, err = store.TicketPrune(ctx, time.Now())

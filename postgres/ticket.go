@@ -13,9 +13,10 @@ import (
 var _ tc.SharedStore = (*Store)(nil)
 
 // ticketIssueSQL stores a ticket when the live tickets of its credential,
-// of its owner and in all are below their limits. Concurrent issues may
-// pass a limit by the few that count at once; the limits bound the table,
-// not an exact quota.
+// of its owner and in all are below their limits. Concurrent issues each
+// count the others' uncommitted rows out, so a burst may pass a limit by
+// up to the pool's connections; the limits bound the table, not an exact
+// quota.
 const ticketIssueSQL = `INSERT INTO stream_tickets (hash, credential_id, owner, tenant, expires_at)
 	SELECT $1, $2, $3, $4, $5
 	WHERE (SELECT count(*) FROM stream_tickets WHERE credential_id = $2 AND expires_at > $6) < $7

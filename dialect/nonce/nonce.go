@@ -74,6 +74,9 @@ func New(window time.Duration, capacity, perKey, perTenant int) *Cache {
 		capacity: capacity, keyCap: min(capacity, perKey), tenantCap: min(capacity, perTenant)}
 }
 
+// sharedTimeout bounds the recording of a Nonce in the shared store.
+const sharedTimeout = 10 * time.Second
+
 // Share makes the cache record every Nonce it accepts in store as well, and
 // refuse one that store holds already: the replicas sharing store then
 // refuse a request that any of them served.
@@ -88,14 +91,21 @@ func (c *Cache) Share(store tc.NonceStore) *Cache {
 // key's is full. It refuses rather than forgets, so a replay is never let
 // through. With a shared store, a Nonce passes this process's cache, then
 // the store, where one request of concurrent copies wins; another error is
-// the store's, and records nothing.
+// the store's, and records nothing here (the store may have recorded it
+// before it failed).
 func (c *Cache) Use(ctx context.Context, tenant, key string, nonce uint64, stamp int64, ts, now time.Time) error {
 	k := entryKey{key, nonce, stamp}
 	if err := c.check(k, tenant, now); err != nil {
 		return err
 	}
 	if c.shared != nil {
-		fresh, err := c.shared.NonceUse(ctx, tenant, key, nonce, stamp, now, ts.Add(c.window))
+		// In whole seconds, as the local entries and the dialects' clock
+		// checks count: a Timestamp is good until the end of its last
+		// second. The insert is not cut short by the client leaving: its
+		// outcome decides whether the Nonce is spent.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedTimeout)
+		defer cancel()
+		fresh, err := c.shared.NonceUse(ctx, tenant, key, nonce, stamp, now.Truncate(time.Second), ts.Add(c.window))
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,16 +189,28 @@ func TestV1ReplayAcrossReplicas(t *testing.T) {
 	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, second)))
 	f.serve(a)
 	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, second)))
+
+	// Also in the last second of the window, which the clock checks count
+	// in whole seconds.
+	third := url.Values{"Nonce": {"5353"}, "Timestamp": {strconv.FormatInt(f.now.Unix(), 10)}}
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, third)))
+	f.now = f.now.Add(MaxClockSkew + 999*time.Millisecond)
+	f.serve(b)
+	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, third)))
 }
 
-// brokenNonces is a shared Nonce store that fails.
-type brokenNonces struct{}
-
-func (brokenNonces) NonceUse(context.Context, string, string, uint64, int64, time.Time, time.Time) (bool, error) {
-	return false, tc.Errorf(tc.EUNAVAILABLE, "database unavailable")
+// flakyNonces is a shared Nonce store that fails while fail is set.
+type flakyNonces struct {
+	tc.NonceStore
+	fail atomic.Bool
 }
 
-func (brokenNonces) NoncePrune(context.Context, time.Time) (int64, error) { return 0, nil }
+func (f *flakyNonces) NonceUse(ctx context.Context, tenant, key string, nonce uint64, stamp int64, now, expires time.Time) (bool, error) {
+	if f.fail.Load() {
+		return false, tc.Errorf(tc.EUNAVAILABLE, "database unavailable")
+	}
+	return f.NonceStore.NonceUse(ctx, tenant, key, nonce, stamp, now, expires)
+}
 
 // TestV1NonceStoreFails: when the shared store cannot record a Nonce, the
 // request is refused as InternalError and the Nonce stays unspent, so the
@@ -205,9 +218,12 @@ func (brokenNonces) NoncePrune(context.Context, time.Time) (int64, error) { retu
 func TestV1NonceStoreFails(t *testing.T) {
 	t.Parallel()
 	f := setup(t, time.UTC)
-	f.serve(NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: brokenNonces{}}))
+	store := &flakyNonces{NonceStore: pgNonces(t)}
+	store.fail.Store(true)
+	f.serve(NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: store}))
 	nonce := url.Values{"Nonce": {"6161"}}
 	require.Equal(t, CodeInternalError, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)))
-	f.serve(NewHandler(f.svc, Options{Limiter: f.limiter, Now: func() time.Time { return f.now }, Nonces: pgNonces(t)}))
-	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)))
+	store.fail.Store(false)
+	require.Empty(t, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)), "the same request, on the same replica")
+	require.Equal(t, CodeSignatureFailure, f.errorCode(t, f.v1(http.MethodGet, HmacSHA256, probeKey, nonce)))
 }
