@@ -23,6 +23,19 @@ import (
 	"github.com/taskcenter/taskcenter/server"
 )
 
+// open opens an event stream with the query alone, and returns its status.
+func (e *env) open(query string) int {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?"+query, nil)
+	require.NoError(e.t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // sseMessage is one message of an event stream.
 type sseMessage struct {
 	ID, Event string
@@ -151,17 +164,7 @@ func TestEventsStreamTenantIsolation(t *testing.T) {
 func TestEventsStreamTickets(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	open := func(query string) int {
-		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/events?"+query, nil)
-		require.NoError(t, err)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	open := e.open
 	ticket := e.ticket(e.readA, "")
 	require.Equal(t, 200, open("ticket="+ticket))
 	require.Equal(t, 401, open("ticket="+ticket), "a ticket opens one stream")
@@ -301,22 +304,11 @@ func TestEventsStreamTicketsShared(t *testing.T) {
 	t.Cleanup(func() { pg.Close() })
 	require.NoError(t, pg.Migrate(context.Background()))
 	a, b := e.replica(t, pg), e.replica(t, pg)
-	open := func(r *env, query string) int {
-		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, "GET", r.url+"/api/v1/events?"+query, nil)
-		require.NoError(t, err)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
 	ticket := a.ticket(e.readA, "")
-	require.Equal(t, 200, open(b, "ticket="+ticket), "issued by a, spent on b")
-	require.Equal(t, 401, open(a, "ticket="+ticket), "once")
-	require.Equal(t, 401, open(b, "ticket="+ticket))
-	require.Equal(t, 403, open(b, "tenant=tb&ticket="+a.ticket(e.admin, "ta")), "bound to its tenant on b too")
+	require.Equal(t, 200, b.open("ticket="+ticket), "issued by a, spent on b")
+	require.Equal(t, 401, a.open("ticket="+ticket), "once")
+	require.Equal(t, 401, b.open("ticket="+ticket))
+	require.Equal(t, 403, b.open("tenant=tb&ticket="+a.ticket(e.admin, "ta")), "bound to its tenant on b too")
 
 	for range 8 {
 		a.call(e.readB, "POST", "/api/v1/events/tickets", nil, 201, nil)

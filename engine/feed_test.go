@@ -227,16 +227,37 @@ func TestFeedParts(t *testing.T) {
 	})
 }
 
-// TestFeedGapPostgres: on PostgreSQL a seq is taken at insert and committed
-// in any order. An event committed after a later one was delivered still
-// reaches the subscriber, once.
-func TestFeedGapPostgres(t *testing.T) {
+// setupPostgres is an engine on a migrated PostgreSQL store of the test's
+// own, and that store's URL.
+func setupPostgres(t *testing.T) (*env, string) {
+	t.Helper()
 	url := pgtest.URL(t)
 	store, err := postgres.Open(context.Background(), url)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	require.NoError(t, store.Migrate(context.Background()))
-	e := setup(t, store, engine.Config{})
+	return setup(t, store, engine.Config{}), url
+}
+
+// holdSeq has a transaction of its own take the next seq of the history,
+// for an event "late" of the task, and hold it uncommitted until commit.
+func holdSeq(t *testing.T, e *env, url string, taskID int64) (late int64, commit func()) {
+	t.Helper()
+	conn, err := pgx.Connect(e.ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	tx, err := conn.Begin(e.ctx)
+	require.NoError(t, err)
+	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
+		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, taskID).Scan(&late))
+	return late, func() { require.NoError(t, tx.Commit(e.ctx)) }
+}
+
+// TestFeedGapPostgres: on PostgreSQL a seq is taken at insert and committed
+// in any order. An event committed after a later one was delivered still
+// reaches the subscriber, once.
+func TestFeedGapPostgres(t *testing.T) {
+	e, url := setupPostgres(t)
 	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
 	w := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 	task := e.submit(t, "Noop", []string{"i0"}, nil)
@@ -244,15 +265,7 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
 
-	// A transaction takes the next seq and holds it uncommitted.
-	conn, err := pgx.Connect(e.ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(e.ctx)
-	require.NoError(t, err)
-	var late int64
-	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
-		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	late, commit := holdSeq(t, e, url, task.ID)
 
 	later := e.submit(t, "Noop", []string{"i1"}, nil)
 	changes, err = next(t, w)
@@ -261,7 +274,7 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.Equal(t, later.ID, changes[0].Task.ID)
 	require.Greater(t, changes[0].Event.Seq, late)
 
-	require.NoError(t, tx.Commit(e.ctx))
+	commit()
 	changes, err = next(t, w)
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
@@ -280,12 +293,7 @@ func TestFeedGapPostgres(t *testing.T) {
 // last change is still uncommitted, and resumes after that seq's event
 // committed, gets that event from the replay, once, and nothing it had.
 func TestFeedResumeGapPostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	store, err := postgres.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.Migrate(context.Background()))
-	e := setup(t, store, engine.Config{})
+	e, url := setupPostgres(t)
 	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
 	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}})
 	require.NoError(t, err)
@@ -295,15 +303,7 @@ func TestFeedResumeGapPostgres(t *testing.T) {
 	require.Len(t, changes, 1)
 	require.Empty(t, changes[0].Cursor.Gaps)
 
-	// A transaction takes the next seq and holds it uncommitted.
-	conn, err := pgx.Connect(e.ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(e.ctx)
-	require.NoError(t, err)
-	var late int64
-	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
-		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	late, commit := holdSeq(t, e, url, task.ID)
 
 	later := e.submit(t, "Noop", []string{"i1"}, nil)
 	changes, err = next(t, w)
@@ -316,7 +316,7 @@ func TestFeedResumeGapPostgres(t *testing.T) {
 	require.Contains(t, left.Gaps, tc.SeqRange{From: late, To: late})
 	w.Close() // the client leaves
 
-	require.NoError(t, tx.Commit(e.ctx))
+	commit()
 	resumed := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, After: left})
 	changes, err = next(t, resumed)
 	require.NoError(t, err)
@@ -341,12 +341,7 @@ func TestFeedResumeGapPostgres(t *testing.T) {
 // change then comes live to the stream that stays open, and from the replay
 // to a client that resumes from the replayed change's id.
 func TestFeedReplayGapPostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	store, err := postgres.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.Migrate(context.Background()))
-	e := setup(t, store, engine.Config{})
+	e, url := setupPostgres(t)
 	feed := startFeed(t, e, engine.FeedConfig{Poll: 20 * time.Millisecond})
 	filter := tc.TaskFilter{Tenant: "ta"}
 	w, err := feed.WatchTasks(e.ctx, &tc.WatchParams{Filter: filter})
@@ -357,14 +352,7 @@ func TestFeedReplayGapPostgres(t *testing.T) {
 	left := changes[len(changes)-1].Cursor
 	w.Close()
 
-	conn, err := pgx.Connect(e.ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(e.ctx)
-	require.NoError(t, err)
-	var late int64
-	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
-		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	late, commit := holdSeq(t, e, url, task.ID)
 	later := e.submit(t, "Noop", []string{"i1"}, nil)
 
 	open := watchFeed(t, e, feed, &tc.WatchParams{Filter: filter, After: left})
@@ -376,7 +364,7 @@ func TestFeedReplayGapPostgres(t *testing.T) {
 	require.False(t, replayed.Has(late), "the replay names the missing seq: %s", replayed)
 	require.True(t, replayed.Has(changes[0].Event.Seq))
 
-	require.NoError(t, tx.Commit(e.ctx))
+	commit()
 	changes, err = next(t, open)
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
@@ -402,22 +390,10 @@ func TestFeedReplayGapPostgres(t *testing.T) {
 // not claim it, so a client that resumes with it in its id keeps it there,
 // and the change is delivered when it commits.
 func TestFeedStartGapPostgres(t *testing.T) {
-	url := pgtest.URL(t)
-	store, err := postgres.Open(context.Background(), url)
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	require.NoError(t, store.Migrate(context.Background()))
-	e := setup(t, store, engine.Config{})
+	e, url := setupPostgres(t)
 	task := e.submit(t, "Noop", []string{"i0"}, nil)
 
-	conn, err := pgx.Connect(e.ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	tx, err := conn.Begin(e.ctx)
-	require.NoError(t, err)
-	var late int64
-	require.NoError(t, tx.QueryRow(e.ctx, `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, message, actor)
-		VALUES ($1, 'ta', now(), 'INITIAL', 'INITIAL', 'late', 'test') RETURNING seq`, task.ID).Scan(&late))
+	late, commit := holdSeq(t, e, url, task.ID)
 	later := e.submit(t, "Noop", []string{"i1"}, nil)
 	events, err := e.store.TaskEvents(e.ctx, "ta", later.ID)
 	require.NoError(t, err)
@@ -432,7 +408,7 @@ func TestFeedStartGapPostgres(t *testing.T) {
 	require.Equal(t, last.ID, changes[0].Task.ID)
 	require.False(t, changes[0].Cursor.Has(late), "still awaited: %s", changes[0].Cursor)
 
-	require.NoError(t, tx.Commit(e.ctx))
+	commit()
 	changes, err = next(t, w)
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
