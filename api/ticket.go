@@ -60,6 +60,9 @@ func newTickets() *tickets {
 	return &tickets{byHash: map[[32]byte]ticket{}, perCred: map[string]int{}, perOwner: map[string]int{}, now: time.Now}
 }
 
+// ticketLen is the length of a ticket's text: 32 random bytes in base64url.
+var ticketLen = base64.RawURLEncoding.EncodedLen(32)
+
 var errTooManyTickets = tc.Errorf(tc.ERATELIMIT, "too many unused stream tickets; use one or wait %s", TicketTTL)
 
 // issue returns a new ticket for cred on tenant; it counts against cred's
@@ -97,6 +100,9 @@ func (ts *tickets) issue(ctx context.Context, cred *tc.Credential, tenant string
 // redeem spends a ticket: it is valid once, and only until it expires. The
 // error is the shared store's fault.
 func (ts *tickets) redeem(ctx context.Context, text string) (ticket, bool, error) {
+	if len(text) != ticketLen {
+		return ticket{}, false, nil // not one of ours: no need to ask the store
+	}
 	h := sha256.Sum256([]byte(text))
 	now := ts.now()
 	if ts.shared != nil {
