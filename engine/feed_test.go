@@ -273,6 +273,7 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.Len(t, changes, 1)
 	require.Equal(t, later.ID, changes[0].Task.ID)
 	require.Greater(t, changes[0].Event.Seq, late)
+	laterSeq := changes[0].Event.Seq
 
 	commit()
 	changes, err = next(t, w)
@@ -280,6 +281,11 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.Len(t, changes, 1)
 	require.Equal(t, late, changes[0].Event.Seq)
 	require.Equal(t, "late", changes[0].Event.Message)
+	// The late change's id is the stream's position, past the later one: a
+	// client resuming from it gets neither again.
+	filled := changes[0].Cursor
+	require.True(t, filled.Has(late) && filled.Has(laterSeq), "%s", filled)
+	resumed := watchFeed(t, e, feed, &tc.WatchParams{Filter: tc.TaskFilter{Tenant: "ta"}, After: filled})
 
 	// Nothing more: the late event came once.
 	e.submit(t, "Noop", []string{"i2"}, nil)
@@ -287,6 +293,11 @@ func TestFeedGapPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
 	require.NotEqual(t, late, changes[0].Event.Seq)
+	changes, err = next(t, resumed)
+	require.NoError(t, err)
+	require.Len(t, changes, 1, "the newest change alone")
+	require.NotEqual(t, late, changes[0].Event.Seq)
+	require.NotEqual(t, laterSeq, changes[0].Event.Seq)
 }
 
 // TestFeedResumeGapPostgres: a client that leaves while a seq below its
