@@ -6,11 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	tc "github.com/taskcenter/taskcenter"
 )
-
-var _ tc.NonceStore = (*Store)(nil)
 
 // nonceUseSQL records a Nonce, or takes over its expired record; it returns
 // no row when the record is live.
