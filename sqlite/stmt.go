@@ -18,6 +18,15 @@ var hotQueries = []string{
 // writeTx is a transaction of the writer. Its ExecContext, QueryContext and
 // PrepareContext run the hotQueries from the store's prepared statements,
 // and prepare any other query as a *sql.Tx does.
+//
+// These statements run on the caller's context without its cancellation:
+// the driver runs every statement it could interrupt in a goroutine of its
+// own and waits for it, and on the writer, which runs one statement after
+// another, that hand-over costs as much as a small statement. A canceled
+// context still ends the transaction: each statement first returns the
+// context's error, and the *sql.Tx, begun on the context, rolls back. Only
+// a statement already running is not interrupted; the writer's statements
+// are each bounded by a batch.
 type writeTx struct {
 	*sql.Tx
 	prepared map[string]*sql.Stmt
@@ -26,6 +35,10 @@ type writeTx struct {
 
 // ExecContext executes a query that returns no rows.
 func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = context.WithoutCancel(ctx)
 	if st := tx.prepared[query]; st != nil {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -34,6 +47,10 @@ func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (
 
 // QueryContext executes a query that returns rows.
 func (tx *writeTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = context.WithoutCancel(ctx)
 	if st := tx.prepared[query]; st != nil {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -42,11 +59,30 @@ func (tx *writeTx) QueryContext(ctx context.Context, query string, args ...any) 
 
 // PrepareContext returns a statement of the transaction, for a query run
 // many times in it.
-func (tx *writeTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st := tx.prepared[query]; st != nil {
-		return tx.StmtContext(ctx, st), nil
+func (tx *writeTx) PrepareContext(ctx context.Context, query string) (*writeStmt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return tx.Tx.PrepareContext(ctx, query)
+	ctx = context.WithoutCancel(ctx)
+	if st := tx.prepared[query]; st != nil {
+		return &writeStmt{tx.StmtContext(ctx, st)}, nil
+	}
+	st, err := tx.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &writeStmt{st}, nil
+}
+
+// writeStmt is a statement of a writeTx, run as the writeTx runs its own.
+type writeStmt struct{ *sql.Stmt }
+
+// ExecContext executes the statement, which returns no rows.
+func (st *writeStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return st.Stmt.ExecContext(context.WithoutCancel(ctx), args...)
 }
 
 // preparedQueries returns the writer's prepared hotQueries, preparing them

@@ -181,3 +181,52 @@ func putInstance(ctx context.Context, s *Store, i int) error {
 		Status: tc.InstanceNormal, CreatedAt: time.Now(), UpdatedAt: time.Now()})
 	return err
 }
+
+// TestWriteCanceledBetweenStatements: the writer's statements run without
+// their context's cancellation, yet a context canceled in the middle of a
+// write ends it with the context's error at its next statement, whether
+// run directly or prepared, and nothing of it is stored.
+func TestWriteCanceledBetweenStatements(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	insert := `INSERT INTO instances (` + instanceColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	row := func(id string) []any {
+		return []any{"ta", id, "name", "", "", string(tc.InstanceNormal), time.Now().UnixNano(), time.Now().UnixNano()}
+	}
+	next := map[string]func(ctx context.Context, tx *writeTx) error{
+		"exec": func(ctx context.Context, tx *writeTx) error {
+			_, err := tx.ExecContext(ctx, insert, row("i2")...)
+			return err
+		},
+		"query": func(ctx context.Context, tx *writeTx) error {
+			rows, err := tx.QueryContext(ctx, "SELECT id FROM instances")
+			if err == nil {
+				rows.Close()
+			}
+			return err
+		},
+		"prepared": func(ctx context.Context, tx *writeTx) error {
+			st, err := tx.PrepareContext(context.Background(), insert)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			_, err = st.ExecContext(ctx, row("i2")...)
+			return err
+		},
+	}
+	for name, stmt := range next {
+		ctx, cancel := context.WithCancel(context.Background())
+		err := s.write(ctx, func(tx *writeTx) error {
+			if _, err := tx.ExecContext(ctx, insert, row("i1")...); err != nil {
+				return err
+			}
+			cancel()
+			return stmt(ctx, tx)
+		})
+		require.ErrorIs(t, err, context.Canceled, name)
+		var n int
+		require.NoError(t, s.reader.QueryRow("SELECT count(*) FROM instances").Scan(&n))
+		require.Zero(t, n, "%s: the canceled write left rows", name)
+	}
+}

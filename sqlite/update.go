@@ -3,7 +3,6 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"maps"
 	"slices"
 	"strings"
@@ -193,7 +192,7 @@ func progressColumns() []string {
 // saveProgressSQL when the indexedStates kept the values they had in
 // loaded.
 func saveStates(ctx context.Context, tx *writeTx, loaded, current map[int64]*tc.Task, changed map[int64]int) error {
-	var full, progress *sql.Stmt
+	var full, progress *writeStmt
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
 		before, t := loaded[id], current[id]
 		tx.moved(t, before.Status, t.Status)
