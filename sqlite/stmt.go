@@ -24,9 +24,9 @@ var hotQueries = []string{
 // own and waits for it, and on the writer, which runs one statement after
 // another, that hand-over costs as much as a small statement. A canceled
 // context still ends the transaction: each statement first returns the
-// context's error, and the *sql.Tx, begun on the context, rolls back. Only
-// a statement already running is not interrupted; the writer's statements
-// are each bounded by a batch.
+// context's error, and inTx does not commit. Only a statement already
+// running is not interrupted; the writer's statements are each bounded by a
+// batch.
 type writeTx struct {
 	*sql.Tx
 	prepared map[string]*sql.Stmt

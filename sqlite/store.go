@@ -237,13 +237,21 @@ func (s *Store) read(ctx context.Context, fn func(tx *readTx) error) error {
 	})
 }
 
+// inTx runs fn in a transaction of db and commits it if fn succeeds and ctx
+// is still live. The transaction is begun without ctx's cancellation: the
+// driver runs a BEGIN it could interrupt in a goroutine of its own, a
+// hand-over that costs more than the BEGIN. So a canceled ctx ends the
+// transaction where fn or its statements see it, or before the commit.
 func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, opts)
+	tx, err := db.BeginTx(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		return dbError("begin", err)
 	}
 	defer tx.Rollback() // a no-op after Commit
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return dbError("commit", tx.Commit())

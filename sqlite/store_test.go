@@ -182,10 +182,11 @@ func putInstance(ctx context.Context, s *Store, i int) error {
 	return err
 }
 
-// TestWriteCanceledBetweenStatements: the writer's statements run without
-// their context's cancellation, yet a context canceled in the middle of a
-// write ends it with the context's error at its next statement, whether
-// run directly or prepared, and nothing of it is stored.
+// TestWriteCanceledBetweenStatements: the writer's transactions and
+// statements run without their context's cancellation, yet a context
+// canceled in the middle of a write ends it with the context's error at its
+// next statement, whether run directly or prepared, or else at its commit,
+// and nothing of it is stored.
 func TestWriteCanceledBetweenStatements(t *testing.T) {
 	t.Parallel()
 	s := migrated(t)
@@ -194,6 +195,7 @@ func TestWriteCanceledBetweenStatements(t *testing.T) {
 		return []any{"ta", id, "name", "", "", string(tc.InstanceNormal), time.Now().UnixNano(), time.Now().UnixNano()}
 	}
 	next := map[string]func(ctx context.Context, tx *writeTx) error{
+		"none": func(context.Context, *writeTx) error { return nil },
 		"exec": func(ctx context.Context, tx *writeTx) error {
 			_, err := tx.ExecContext(ctx, insert, row("i2")...)
 			return err
