@@ -151,3 +151,41 @@ func migratedBelow(t *testing.T, version int) *Store {
 	}
 	return s
 }
+
+// TestForeignKeysIndexed: every foreign key's column leads an index, so the
+// rows that a deleted task cascades to are found by key: a pruned task
+// reads its own rows, not whole tables.
+func TestForeignKeysIndexed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rows, err := s.writer.QueryContext(ctx, `SELECT m.name, f."from" FROM sqlite_schema AS m,
+		pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'`)
+	require.NoError(t, err)
+	type key struct{ table, column string }
+	var keys []key
+	for rows.Next() {
+		var k key
+		require.NoError(t, rows.Scan(&k.table, &k.column))
+		keys = append(keys, k)
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	require.NotEmpty(t, keys)
+	for _, k := range keys {
+		rows, err := s.writer.QueryContext(ctx, `EXPLAIN QUERY PLAN DELETE FROM `+k.table+` WHERE `+k.column+` = 1`)
+		require.NoError(t, err)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		require.Len(t, plan, 1, "%s.%s", k.table, k.column)
+		require.Contains(t, plan[0], "USING", "%s.%s: %s", k.table, k.column, plan[0])
+		require.NotContains(t, plan[0], "SCAN", "%s.%s: %s", k.table, k.column, plan[0])
+	}
+}
