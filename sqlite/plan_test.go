@@ -133,3 +133,14 @@ func TestCredentialByTokenPlan(t *testing.T) {
 	all := queryPlan(t, migrated(t), credentialByTokenSQL, "hash")
 	require.Contains(t, all, "USING INDEX credentials_token_hash", all)
 }
+
+// TestReadyOfTypePlan: the ready tasks of a type are read from the index of
+// ready tasks by type alone, oldest first, and the walk stops at the limit:
+// neither the tasks' rows nor the ready tasks of other types are read.
+func TestReadyOfTypePlan(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	plan := queryPlan(t, s, readyOfTypeSQL, tc.TypeReboot, 0, 10)
+	require.Contains(t, plan, "SEARCH tasks USING COVERING INDEX tasks_ready_type (type=?)", plan)
+	require.NotContains(t, plan, "TEMP B-TREE", plan)
+}

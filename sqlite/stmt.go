@@ -12,7 +12,7 @@ var hotQueries = []string{
 	insertTaskSQL, linkInstancesSQL, tasksByRequestSQL, unknownInstancesSQL,
 	saveStateSQL, saveProgressSQL, tasksByIDSQL, appendEventSQL, appendEventsSQL, claimEventsSQL,
 	queueTasksSQL, dequeueTasksSQL, queueOnSQL, blockedSQL, promoteSQL, promoteEventsSQL,
-	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimSQL[1][1], addDeltaSQL, addDeltasSQL,
+	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimIDsSQL, readyOfTypeSQL, addDeltaSQL, addDeltasSQL,
 }
 
 // writeTx is a transaction of the writer. Its ExecContext, QueryContext and

@@ -175,6 +175,42 @@ func init() {
 		require.Equal(t, tc.StatusInitial, f.status(t, "ta", later.ID))
 	})
 
+	// A claim of all tenants' tasks of some types takes the oldest ready
+	// tasks of those types, across tenants and types, in id order: not
+	// those of other types, nor those not yet due, nor a type twice.
+	register("TaskClaimTypesAllTenants", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "a")
+		f.instance(t, "tb", "a")
+		var want []int64
+		for i := range 4 {
+			tenant := []string{"ta", "tb"}[i%2]
+			f.task(t, tenant, tc.TypeSQLOperation, []string{"a"}, nil)
+			want = append(want, f.task(t, tenant, tc.TypeReboot, []string{"a"}, nil).ID)
+			f.task(t, tenant, tc.TypeModifyParam, []string{"a"}, func(task *tc.Task) { task.RunAfter = f.now.Add(time.Minute) })
+			want = append(want, f.task(t, tenant, tc.TypeModifyParam, []string{"a"}, nil).ID)
+		}
+		ids := func(tasks []*tc.Task) []int64 {
+			out := make([]int64, len(tasks))
+			for i, task := range tasks {
+				require.Equal(t, tc.StatusRunning, task.Status)
+				out[i] = task.ID
+			}
+			return out
+		}
+		require.Empty(t, f.claim(t, tc.AllTenants, 10, tc.TypeDropTables), "no task of that type")
+		types := []string{tc.TypeReboot, tc.TypeModifyParam, tc.TypeReboot}
+		require.Equal(t, want[:3], ids(f.claim(t, tc.AllTenants, 3, types...)), "the three oldest")
+		require.Equal(t, want[3:], ids(f.claim(t, tc.AllTenants, 10, types...)), "the rest, in order")
+		require.Empty(t, f.claim(t, tc.AllTenants, 10, types...))
+		events, err := f.store.TaskEvents(f.ctx, "tb", want[len(want)-1])
+		require.NoError(t, err)
+		require.Equal(t, tc.StatusRunning, events[len(events)-1].To)
+		page, err := f.store.TaskList(f.ctx, &tc.TaskFilter{Tenant: tc.AllTenants, Statuses: []tc.Status{tc.StatusInitial}, Limit: 100})
+		require.NoError(t, err)
+		require.Equal(t, 8, page.Total, "the other type's and the tasks not yet due stay ready")
+	})
+
 	register("TaskClaimConcurrent", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "a")
