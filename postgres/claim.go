@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,19 +50,38 @@ func (s *Store) TaskClaim(ctx context.Context, p *taskcenter.TaskClaimParams) ([
 // claimPlanSQL is the setting of a claim's transaction (see TaskClaim).
 const claimPlanSQL = `SET LOCAL enable_bitmapscan = off`
 
-// claimQuery is the statement of TaskClaim.
+// claimQuery is the statement of TaskClaim. All tenants' tasks of given
+// types are taken type by type, from the index of ready tasks by type, and
+// the oldest of them claimed: a walk of all ready tasks in id order would
+// read first every ready task of other types. Each type's walk locks up to
+// p.Max tasks, and those of them not claimed are free again at the commit
+// that ends the claim's transaction. The conditions "type IS NOT NULL" and
+// "id > 0", true of every task, each select one index (migration 013).
 func claimQuery(p *taskcenter.TaskClaimParams) (string, []any) {
-	now := timeArg(p.Now)
-	conds := []string{"status = 'INITIAL'", "(run_after IS NULL OR run_after <= $1)"}
-	args := []any{now, p.WorkerID, timeArg(p.Now.Add(p.Lease))}
-	conds, args = tenantScope(conds, args, "tenant", p.Tenant)
+	args := []any{timeArg(p.Now), p.WorkerID, timeArg(p.Now.Add(p.Lease))}
+	const ready = "status = 'INITIAL' AND (run_after IS NULL OR run_after <= $1)"
+	if p.Tenant == taskcenter.AllTenants && len(p.Types) > 0 {
+		args = append(args, slices.Compact(slices.Sorted(slices.Values(p.Types))), p.Max)
+		return claimStatement(`SELECT r.id FROM unnest($4::text[]) AS ty (type) CROSS JOIN LATERAL (
+				SELECT id FROM tasks WHERE ` + ready + ` AND type IS NOT NULL AND type = ty.type
+				ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) AS r
+			ORDER BY r.id LIMIT $5`), args
+	}
+	conds, args := tenantScope([]string{ready, "id > 0"}, args, "tenant", p.Tenant)
 	if len(p.Types) > 0 {
 		args = append(args, p.Types)
 		conds = append(conds, fmt.Sprintf("type = ANY($%d)", len(args)))
 	}
 	args = append(args, p.Max)
-	q := `WITH ready AS (
-			SELECT id FROM tasks` + where(conds) + fmt.Sprintf(` ORDER BY id LIMIT $%d FOR UPDATE SKIP LOCKED`, len(args)) + `
+	return claimStatement(`SELECT id FROM tasks` + where(conds) +
+		fmt.Sprintf(` ORDER BY id LIMIT $%d FOR UPDATE SKIP LOCKED`, len(args))), args
+}
+
+// claimStatement claims the tasks that ready selects and locks, and
+// appends their events; $1 is the time, $2 the worker, $3 the lease's end.
+func claimStatement(ready string) string {
+	return `WITH ready AS (
+			` + ready + `
 		), claimed AS (
 			UPDATE tasks t SET status = 'RUNNING', started_at = coalesce(t.started_at, $1),
 				attempts = t.attempts + 1, claims = t.claims + 1, updated_at = $1, lease_owner = $2,
@@ -74,5 +94,4 @@ func claimQuery(p *taskcenter.TaskClaimParams) (string, []any) {
 			SELECT id, tenant, $1, 'INITIAL', 'RUNNING', progress, message, $2 FROM claimed ORDER BY id
 		)
 		SELECT ` + taskColumns + ` FROM claimed ORDER BY id`
-	return q, args
 }

@@ -1,0 +1,16 @@
+-- The ready tasks of each type in id order: a claim of a worker's types
+-- walks these, one type after another, and reads only the tasks it may
+-- take. A walk of all ready tasks in id order read first every ready task
+-- of other types, so a backlog that no worker of these types takes made
+-- each of their claims read all of it.
+--
+-- The planner cannot tell which walk is shorter (it takes the types to be
+-- spread evenly over the ready tasks), so each claim is given one index
+-- alone, by the conditions of the indexes: a task's type is never NULL and
+-- its id is always above 0, and a claim of given types states the first,
+-- every other claim the second (postgres/claim.go). A claim of no type
+-- cannot take this index, which it would read whole and sort.
+CREATE INDEX tasks_ready_type ON tasks (type, id) INCLUDE (run_after)
+    WHERE status = 'INITIAL' AND type IS NOT NULL;
+DROP INDEX tasks_ready;
+CREATE INDEX tasks_ready ON tasks (id) WHERE status = 'INITIAL' AND id > 0;
