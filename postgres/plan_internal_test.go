@@ -239,14 +239,7 @@ func TestClaimPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migratedStore(t)
-	instance := &taskcenter.Instance{Tenant: "t0", ID: "i0", Status: taskcenter.InstanceNormal}
-	now := time.Now().UTC()
-	tasks := make([]*taskcenter.Task, 20000)
-	for i := range tasks {
-		tasks[i] = &taskcenter.Task{Tenant: "t0", Type: taskcenter.TypeReboot, Status: taskcenter.StatusInitial,
-			InstanceIDs: []string{"i0"}, CreatedAt: now, UpdatedAt: now, Context: []byte("{}")}
-	}
-	require.NoError(t, s.BulkLoad(ctx, []*taskcenter.Instance{instance}, tasks))
+	now := loadTasks(t, s, 20000, nil)
 	// Claimed and done since, not vacuumed yet; the rows rewritten since
 	// lie in no particular order of id.
 	_, err := s.pool.Exec(ctx, `UPDATE tasks SET status = 'SUCCEED' WHERE id % 200 <> 0`)
@@ -262,7 +255,6 @@ func TestClaimPlan(t *testing.T) {
 	plan := explainAs(t, s, []string{claimPlanSQL}, "EXPLAIN", q, args...)
 	require.Contains(t, plan, "Index Scan using tasks_ready on", plan)
 	require.NotContains(t, plan, "Bitmap", plan)
-
 }
 
 // TestClaimTypesPlan: a claim of all tenants' tasks of given types walks
@@ -274,19 +266,14 @@ func TestClaimTypesPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migratedStore(t)
-	instance := &taskcenter.Instance{Tenant: "t0", ID: "i0", Status: taskcenter.InstanceNormal}
-	now := time.Now().UTC()
 	types := []string{taskcenter.TypeReboot, taskcenter.TypeModifyParam, taskcenter.TypeSQLOperation,
 		taskcenter.TypeRollback, taskcenter.TypeImportData, "RestartInstance"}
-	tasks := make([]*taskcenter.Task, 40000)
-	for i := range tasks {
-		tasks[i] = &taskcenter.Task{Tenant: "t0", Type: types[i%len(types)], Status: taskcenter.StatusSucceed,
-			InstanceIDs: []string{"i0"}, CreatedAt: now, UpdatedAt: now, EndedAt: now, Context: []byte("{}")}
-		if i%50 == 0 {
-			tasks[i].Status, tasks[i].EndedAt = taskcenter.StatusInitial, time.Time{}
+	now := loadTasks(t, s, 40000, func(i int, task *taskcenter.Task) {
+		task.Type = types[i%len(types)]
+		if i%50 != 0 { // one task in fifty ready, the rest ended
+			task.Status, task.EndedAt = taskcenter.StatusSucceed, task.CreatedAt
 		}
-	}
-	require.NoError(t, s.BulkLoad(ctx, []*taskcenter.Instance{instance}, tasks))
+	})
 	_, err := s.pool.Exec(ctx, `ANALYZE tasks`)
 	require.NoError(t, err)
 	claim := func(tenant string, types ...string) string {
@@ -304,4 +291,22 @@ func TestClaimTypesPlan(t *testing.T) {
 	require.Contains(t, plan, "Index Scan using tasks_ready on", plan)
 	plan = claim("t0", taskcenter.TypeReboot)
 	require.NotContains(t, plan, "tasks_ready_type", plan)
+}
+
+// loadTasks bulk-loads n ready REBOOT tasks of instance i0 of tenant t0,
+// each changed by mod (when not nil) first, and returns their creation time.
+func loadTasks(t *testing.T, s *Store, n int, mod func(i int, task *taskcenter.Task)) time.Time {
+	t.Helper()
+	now := time.Now().UTC()
+	tasks := make([]*taskcenter.Task, n)
+	for i := range tasks {
+		tasks[i] = &taskcenter.Task{Tenant: "t0", Type: taskcenter.TypeReboot, Status: taskcenter.StatusInitial,
+			InstanceIDs: []string{"i0"}, CreatedAt: now, UpdatedAt: now, Context: []byte("{}")}
+		if mod != nil {
+			mod(i, tasks[i])
+		}
+	}
+	instance := &taskcenter.Instance{Tenant: "t0", ID: "i0", Status: taskcenter.InstanceNormal}
+	require.NoError(t, s.BulkLoad(context.Background(), []*taskcenter.Instance{instance}, tasks))
+	return now
 }
