@@ -20,8 +20,8 @@ var hotQueries = []string{
 // and prepare any other query as a *sql.Tx does.
 //
 // These statements run on the caller's context without its cancellation:
-// the driver runs every statement it could interrupt in a goroutine of its
-// own and waits for it, and on the writer, which runs one statement after
+// the driver runs every Exec it could interrupt in a goroutine of its own
+// and waits for it, and on the writer, which runs one statement after
 // another, that hand-over costs as much as a small statement. A canceled
 // context still ends the transaction: each statement first returns the
 // context's error, and inTx does not commit. Only a statement already

@@ -238,12 +238,18 @@ func (s *Store) read(ctx context.Context, fn func(tx *readTx) error) error {
 }
 
 // inTx runs fn in a transaction of db and commits it if fn succeeds and ctx
-// is still live. The transaction is begun without ctx's cancellation: the
-// driver runs a BEGIN it could interrupt in a goroutine of its own, a
-// hand-over that costs more than the BEGIN. So a canceled ctx ends the
-// transaction where fn or its statements see it, or before the commit.
+// is still live. It waits for a connection as long as ctx lives, but begins
+// the transaction without ctx's cancellation: the driver runs a BEGIN it
+// could interrupt in a goroutine of its own, a hand-over that costs more
+// than the BEGIN. So a canceled ctx ends the transaction where fn or its
+// statements see it, or before the commit.
 func inTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(context.WithoutCancel(ctx), opts)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return dbError("begin", err)
+	}
+	defer conn.Close() // back to the pool, after the deferred Rollback below
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), opts)
 	if err != nil {
 		return dbError("begin", err)
 	}

@@ -219,16 +219,60 @@ func TestWriteCanceledBetweenStatements(t *testing.T) {
 	}
 	for name, stmt := range next {
 		ctx, cancel := context.WithCancel(context.Background())
+		var stmtErr error
 		err := s.write(ctx, func(tx *writeTx) error {
 			if _, err := tx.ExecContext(ctx, insert, row("i1")...); err != nil {
 				return err
 			}
 			cancel()
-			return stmt(ctx, tx)
+			stmtErr = stmt(ctx, tx)
+			return stmtErr
 		})
 		require.ErrorIs(t, err, context.Canceled, name)
+		if name != "none" {
+			require.ErrorIs(t, stmtErr, context.Canceled, "%s: the statement after the cancel ran", name)
+		}
 		var n int
 		require.NoError(t, s.reader.QueryRow("SELECT count(*) FROM instances").Scan(&n))
 		require.Zero(t, n, "%s: the canceled write left rows", name)
 	}
+}
+
+// TestWriteCanceledWhileQueued: a write waits for the writer's one
+// connection as long as its context lives, and a context canceled while it
+// waits ends it there, without running it.
+func TestWriteCanceledWhileQueued(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.write(context.Background(), func(*writeTx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	ctx, cancel := context.WithCancel(context.Background())
+	queued := make(chan error, 1)
+	ran := false
+	go func() {
+		queued <- s.write(ctx, func(*writeTx) error {
+			ran = true
+			return nil
+		})
+	}()
+	require.Eventually(t, func() bool { return s.writer.Stats().WaitCount > 0 },
+		10*time.Second, time.Millisecond, "the second write never waited for the writer")
+	cancel()
+	select {
+	case err := <-queued:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a canceled write still waited for the writer")
+	}
+	close(release)
+	require.NoError(t, <-first)
+	require.False(t, ran)
 }
