@@ -290,6 +290,7 @@ func TestClaimTypesPlan(t *testing.T) {
 	plan = claim(taskcenter.AllTenants)
 	require.Contains(t, plan, "Index Scan using tasks_ready on", plan)
 	plan = claim("t0", taskcenter.TypeReboot)
+	require.Contains(t, plan, "Index Scan using tasks_ready on", plan)
 	require.NotContains(t, plan, "tasks_ready_type", plan)
 }
 
