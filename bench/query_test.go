@@ -12,6 +12,9 @@ func TestJSONTotal(t *testing.T) {
 	n, err := tencentTotal([]byte(`{"Response":{"TotalCount":42,"Items":[{"TotalCount":7}]}}`))
 	require.NoError(t, err)
 	require.Equal(t, 42, n)
+	n, err = tencentTotal([]byte(`{"Response":{"Items":[{"TotalCount":7}],"Error":{"TotalCount":8},"TotalCount":9}}`))
+	require.NoError(t, err)
+	require.Equal(t, 9, n)
 	n, err = nativeTotal([]byte(`{"tasks":[{"total":7}],"total": 0}`))
 	require.NoError(t, err)
 	require.Equal(t, 0, n)
@@ -25,6 +28,8 @@ func TestJSONTotal(t *testing.T) {
 		`{"Response":{"TotalCount":2.5}}`,
 		`{"Response":[1]}`,
 		`{"TotalCount":3}`,
+		`{"Response":{"Items":[{"TotalCount":7}`,
+		`{"Response":{"Items":[}],"TotalCount":3}}`,
 		`null`,
 		`not json`,
 	} {
