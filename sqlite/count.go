@@ -17,6 +17,10 @@ func countable(f *tc.TaskFilter) bool {
 // taskTotal returns the exact number of tasks that match f, cursor aside.
 func taskTotal(ctx context.Context, tx *readTx, f *tc.TaskFilter) (int, error) {
 	var total int
+	if q, args, ok := instanceTotal(f); ok {
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&total)
+		return total, dbError("count tasks", err)
+	}
 	if !countable(f) {
 		w := taskWhere(f)
 		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks"+w.String(), w.args...).Scan(&total)

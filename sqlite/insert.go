@@ -17,6 +17,12 @@ var (
 	linkInstancesSQL = `INSERT OR IGNORE INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, i.value, t.id FROM tasks AS t CROSS JOIN json_each(t.instance_ids) AS i
 		WHERE t.id BETWEEN ? AND ?`
+	// linkRemovedSQL copies to task_instances_removed (011) the links of
+	// the tasks whose ids a JSON array holds, which have become REMOVED.
+	linkRemovedSQL = `INSERT OR IGNORE INTO task_instances_removed (tenant, instance_id, task_id)
+		SELECT tenant, instance_id, task_id FROM task_instances WHERE task_id IN (SELECT value FROM json_each(?))`
+	// unlinkRemovedSQL drops those links again, of tasks no longer REMOVED.
+	unlinkRemovedSQL = `DELETE FROM task_instances_removed WHERE task_id IN (SELECT value FROM json_each(?))`
 	// tasksByRequestSQL returns the tasks of [tenant, async request id]
 	// pairs; the redundant <> '' lets SQLite use the partial unique index.
 	tasksByRequestSQL = `SELECT DISTINCT ` + taskColumnsOfT + ` FROM json_each(?) AS j
@@ -150,12 +156,29 @@ func storeTasks(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 		return dbError("link instances", err)
 	}
 	var exclusive []*tc.Task
+	var removed []int64
 	for _, t := range tasks {
 		if t.Exclusive {
 			exclusive = append(exclusive, t)
 		}
+		if t.Status == tc.StatusRemoved {
+			removed = append(removed, t.ID)
+		}
+	}
+	if err := linkRemoved(ctx, tx, removed); err != nil {
+		return err
 	}
 	return syncQueue(ctx, tx, exclusive)
+}
+
+// linkRemoved copies the instance links of tasks that have become REMOVED
+// to task_instances_removed, where an instance's count finds them.
+func linkRemoved(ctx context.Context, tx *writeTx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, linkRemovedSQL, jsonText(ids))
+	return dbError("link removed tasks", err)
 }
 
 // planNew plans the queues of the instances of new exclusive tasks as if

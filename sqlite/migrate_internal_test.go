@@ -118,6 +118,40 @@ func TestMigrationTaskClaims(t *testing.T) {
 	require.Equal(t, 2, claimed[0].Attempts)
 }
 
+// TestMigrationRemovedLinks: 011 copies the links of the tasks already
+// removed, so an instance's count leaves them out from the start.
+func TestMigrationRemovedLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migratedBelow(t, 11)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
+		VALUES ('ta', 'T', 'SUCCEED', '["i1"]', ?1, ?1), ('ta', 'T', 'REMOVED', '["i1","i2"]', ?1, ?1),
+			('ta', 'T', 'RUNNING', '["i2"]', ?1, ?1), ('tb', 'T', 'REMOVED', '["i1"]', ?1, ?1)`, start)
+	require.NoError(t, err)
+	_, err = s.writer.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
+		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	var links int
+	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_instances_removed`).Scan(&links))
+	require.Equal(t, 3, links)
+	for _, c := range []struct {
+		tenant, instance string
+		statuses         []tc.Status
+		total            int
+	}{
+		{"ta", "i1", nil, 1}, {"ta", "i2", nil, 1}, {"tb", "i1", nil, 0},
+		{"ta", "i1", []tc.Status{tc.StatusRemoved}, 1}, {"tb", "i1", []tc.Status{tc.StatusRemoved}, 1},
+	} {
+		for _, limit := range []int{0, 10} {
+			page, err := s.TaskList(ctx, &tc.TaskFilter{Tenant: c.tenant, InstanceID: c.instance, Statuses: c.statuses, Limit: limit})
+			require.NoError(t, err)
+			require.Equal(t, c.total, page.Total, "%+v, limit %d", c, limit)
+		}
+	}
+}
+
 // TestMigrateRefusesNewerSchema: a database with a migration this build
 // does not know was made by a later taskcenter, and is refused rather than
 // used.

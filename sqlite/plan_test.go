@@ -49,6 +49,17 @@ func TestInstanceListPlan(t *testing.T) {
 	require.NotContains(t, all, "LIST SUBQUERY", all)
 	require.NotContains(t, all, "tasks_tenant_status_id", all)
 	require.NotContains(t, all, "TEMP B-TREE", all)
+
+	// The count of an instance alone is its links less its removed links
+	// (011), each read by its key: the only task the statement reads is the
+	// page's. Of an instance and a status, it reads each task for its status.
+	require.Contains(t, all, "SEARCH task_instances USING COVERING INDEX sqlite_autoindex_task_instances_1 (tenant=? AND instance_id=?)", all)
+	require.Contains(t, all, "SEARCH task_instances_removed USING PRIMARY KEY (tenant=? AND instance_id=?)", all)
+	require.Equal(t, 1, strings.Count(all, "SEARCH t USING INTEGER PRIMARY KEY"), all)
+	q, args = pageTotalQuery(&tc.TaskFilter{Tenant: "ta", InstanceID: "cdb-1", Statuses: []tc.Status{tc.StatusRunning}, Limit: 20})
+	all = queryPlan(t, s, q, args...)
+	require.Equal(t, 2, strings.Count(all, "SEARCH t USING INTEGER PRIMARY KEY"), all)
+	require.NotContains(t, all, "task_instances_removed", all)
 }
 
 // TestPagePlan: the page of every shape of filter walks a covering index in

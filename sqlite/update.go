@@ -193,9 +193,16 @@ func progressColumns() []string {
 // loaded.
 func saveStates(ctx context.Context, tx *writeTx, loaded, current map[int64]*tc.Task, changed map[int64]int) error {
 	var full, progress *writeStmt
+	var removed, restored []int64
 	for _, id := range slices.Sorted(maps.Keys(changed)) {
 		before, t := loaded[id], current[id]
 		tx.moved(t, before.Status, t.Status)
+		switch {
+		case t.Status == tc.StatusRemoved && before.Status != tc.StatusRemoved:
+			removed = append(removed, id)
+		case before.Status == tc.StatusRemoved && t.Status != tc.StatusRemoved:
+			restored = append(restored, id) // not a move of the engine's, but a store takes it
+		}
 		state, err := stateValues(t)
 		if err != nil {
 			return err
@@ -213,6 +220,13 @@ func saveStates(ctx context.Context, tx *writeTx, loaded, current map[int64]*tc.
 		if _, err := (*stmt).ExecContext(ctx, append(state, id)...); err != nil {
 			return dbError("update tasks", err)
 		}
+	}
+	if err := linkRemoved(ctx, tx, removed); err != nil {
+		return err
+	}
+	if len(restored) > 0 {
+		_, err := tx.ExecContext(ctx, unlinkRemovedSQL, jsonText(restored))
+		return dbError("unlink removed tasks", err)
 	}
 	return nil
 }

@@ -120,8 +120,9 @@ func (f *countsFixture) check(t *testing.T, step string) {
 	}
 }
 
-// randomFilter is a filter on statuses, types and a window whose sides fall
-// at random milliseconds, on day or hour boundaries or outside the data.
+// randomFilter is a filter on statuses, types, a window whose sides fall
+// at random milliseconds, on day or hour boundaries or outside the data,
+// and an instance.
 func (f *countsFixture) randomFilter(tenant string, i int) tc.TaskFilter {
 	filter := tc.TaskFilter{Tenant: tenant, Limit: f.rng.IntN(3) * 5}
 	if f.rng.IntN(2) == 0 {
@@ -148,6 +149,13 @@ func (f *countsFixture) randomFilter(tenant string, i int) tc.TaskFilter {
 	if i%4 != 0 { // a quarter without a window at all
 		filter.CreatedAfter, filter.CreatedBefore = at(), at()
 	}
+	if i%3 == 0 { // a third of an instance, some of those of nothing else
+		filter.InstanceID = tenant + []string{"-a", "-b"}[f.rng.IntN(2)]
+		if i%2 == 0 {
+			filter.Statuses, filter.Types = nil, nil
+			filter.CreatedAfter, filter.CreatedBefore = time.Time{}, time.Time{}
+		}
+	}
 	return filter
 }
 
@@ -160,6 +168,8 @@ func matches(filter tc.TaskFilter, task *tc.Task) bool {
 		return false
 	case len(filter.Statuses) == 0 && task.Status == tc.StatusRemoved:
 		return false
+	case filter.InstanceID != "" && !slices.Contains(task.InstanceIDs, filter.InstanceID):
+		return false
 	case !filter.CreatedAfter.IsZero() && task.CreatedAt.Before(filter.CreatedAfter):
 		return false
 	case !filter.CreatedBefore.IsZero() && !task.CreatedAt.Before(filter.CreatedBefore):
@@ -169,8 +179,8 @@ func matches(filter tc.TaskFilter, task *tc.Task) bool {
 }
 
 func describe(filter tc.TaskFilter) string {
-	return fmt.Sprintf("tenant %s types %v statuses %v window [%s, %s)", filter.Tenant, filter.Types,
-		filter.Statuses, filter.CreatedAfter.Format(time.RFC3339Nano), filter.CreatedBefore.Format(time.RFC3339Nano))
+	return fmt.Sprintf("tenant %s instance %q types %v statuses %v window [%s, %s)", filter.Tenant, filter.InstanceID,
+		filter.Types, filter.Statuses, filter.CreatedAfter.Format(time.RFC3339Nano), filter.CreatedBefore.Format(time.RFC3339Nano))
 }
 
 func init() {
@@ -192,8 +202,13 @@ func init() {
 		f.check(t, "compact")
 
 		var ins []*tc.TaskInsertParams
-		for range 25 {
+		for i := range 25 {
 			ins = append(ins, f.newTask("ta"), f.newTask("tb"))
+			if i%5 == 0 { // a store takes a task in any status, an ended one too
+				for _, p := range ins[len(ins)-2:] {
+					p.Task.Status, p.Task.EndedAt = tc.StatusRemoved, f.now.Add(-time.Hour)
+				}
+			}
 		}
 		res, err := f.store.TaskInsertMany(f.ctx, ins)
 		require.NoError(t, err)
