@@ -112,6 +112,11 @@ type TaskFilter struct {
 	// InstanceNames asks for the names of the listed tasks' instances, in
 	// Task.InstanceNames: as of the page's snapshot or a later one.
 	InstanceNames bool
+	// Summary asks only for what a list shows of each task: its id, tenant,
+	// type, status, progress, code, message, instances, async request id,
+	// attach info and times of creation, start, end and update. A store may
+	// leave its other fields zero, the context among them.
+	Summary bool
 }
 
 // TaskPage is one page of a task list.

@@ -35,7 +35,7 @@ func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, e
 		var err error
 		if !countable(f) && !fewRows(f) && f.Limit > 0 {
 			q, args := pageQuery(f)
-			if page.Tasks, err = listTasks(ctx, tx, q, args); err != nil {
+			if page.Tasks, err = listTasks(ctx, tx, f, q, args); err != nil {
 				return err
 			}
 			if err := readInstanceNames(ctx, tx, f, page.Tasks); err != nil {
@@ -53,7 +53,7 @@ func (s *Store) TaskList(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPage, e
 			return err
 		}
 		q, args := pageQuery(f)
-		if page.Tasks, err = listTasks(ctx, tx, q, args); err != nil {
+		if page.Tasks, err = listTasks(ctx, tx, f, q, args); err != nil {
 			return err
 		}
 		return readInstanceNames(ctx, tx, f, page.Tasks)
@@ -84,7 +84,7 @@ func (s *Store) pageWithTotal(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPa
 	defer rows.Close()
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
 	for rows.Next() {
-		t, err := scanTask(totalFirst{rows, &page.Total})
+		t, err := scanRow(f, totalFirst{rows, &page.Total})
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}
@@ -99,7 +99,7 @@ func (s *Store) pageWithTotal(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPa
 // the page and the count walk them in place, where the IN (...) of taskWhere
 // would gather each one's ids into a temporary list first.
 func pageTotalQuery(f *tc.TaskFilter) (string, []any) {
-	from, cols, order, w := "tasks", taskColumns, "id", taskWhere(f)
+	from, cols, order, w := "tasks", pageColumns(f, false), "id", taskWhere(f)
 	if f.InstanceID != "" && f.Tenant != tc.AllTenants {
 		rest := *f
 		rest.Tenant, rest.InstanceID = tc.AllTenants, ""
@@ -108,7 +108,7 @@ func pageTotalQuery(f *tc.TaskFilter) (string, []any) {
 		r := taskWhere(&rest)
 		w.conds, w.args = append(w.conds, r.conds...), append(w.args, r.args...)
 		from = "task_instances AS i CROSS JOIN tasks AS t ON t.id = i.task_id"
-		cols, order = taskColumnsOfT, "i.task_id"
+		cols, order = pageColumns(f, true), "i.task_id"
 	}
 	count, args := "(SELECT count(*) FROM "+from+w.String()+")", slices.Clone(w.args)
 	if q, a, ok := instanceTotal(f); ok {
@@ -120,6 +120,29 @@ func pageTotalQuery(f *tc.TaskFilter) (string, []any) {
 	return "SELECT " + count + ", " + cols + " FROM " + from + w.String() +
 			" ORDER BY " + order + " DESC LIMIT ? OFFSET ?",
 		append(append(args, w.args...), f.Limit, max(f.Offset, 0))
+}
+
+// pageColumns are the columns of a page of f, of the alias t when ofT: a
+// summary's when f asks for one. A summary leaves out the columns a list
+// does not show, the context first, whose size has no bound.
+func pageColumns(f *tc.TaskFilter, ofT bool) string {
+	switch {
+	case f.Summary && ofT:
+		return summaryColumnsOfT
+	case f.Summary:
+		return summaryColumns
+	case ofT:
+		return taskColumnsOfT
+	}
+	return taskColumns
+}
+
+// scanRow reads a row of pageColumns(f, ...).
+func scanRow(f *tc.TaskFilter, sc scanner) (*tc.Task, error) {
+	if f.Summary {
+		return scanSummary(sc)
+	}
+	return scanTask(sc)
 }
 
 // instanceTotal is the query of the count of f, with its arguments, when f
@@ -211,11 +234,11 @@ func pageQuery(f *tc.TaskFilter) (string, []any) {
 	if f.BeforeID > 0 {
 		w.add("id < ?", f.BeforeID)
 	}
-	return "SELECT " + taskColumns + " FROM " + pageFrom(f) + w.String() + " ORDER BY id DESC LIMIT ? OFFSET ?",
+	return "SELECT " + pageColumns(f, false) + " FROM " + pageFrom(f) + w.String() + " ORDER BY id DESC LIMIT ? OFFSET ?",
 		append(w.args, f.Limit, max(f.Offset, 0))
 }
 
-func listTasks(ctx context.Context, tx *readTx, q string, args []any) ([]*tc.Task, error) {
+func listTasks(ctx context.Context, tx *readTx, f *tc.TaskFilter, q string, args []any) ([]*tc.Task, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, dbError("list tasks", err)
@@ -223,7 +246,7 @@ func listTasks(ctx context.Context, tx *readTx, q string, args []any) ([]*tc.Tas
 	defer rows.Close()
 	tasks := []*tc.Task{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := scanRow(f, rows)
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}

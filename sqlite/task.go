@@ -13,13 +13,20 @@ import (
 	tc "github.com/taskcenter/taskcenter"
 )
 
-const taskColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
-	created_at, started_at, ended_at, updated_at, context, attach_info, attempts, max_attempts,
+// taskColumns are a task's columns in the order scanTask reads them: first
+// summaryColumns, those of a summary (TaskFilter.Summary), then the rest.
+const taskColumns = summaryColumns + `, context, attempts, max_attempts,
 	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
 	exclusive, claimed_at, claims`
 
-// taskColumnsOfT is taskColumns qualified by the alias t, for joins.
-var taskColumnsOfT = prefixed("t.", taskColumns)
+const summaryColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
+	created_at, started_at, ended_at, updated_at, attach_info`
+
+// taskColumnsOfT and summaryColumnsOfT are qualified by the alias t, for joins.
+var (
+	taskColumnsOfT    = prefixed("t.", taskColumns)
+	summaryColumnsOfT = prefixed("t.", summaryColumns)
+)
 
 // stateColumns are the columns an update writes, in the order of stateValues.
 // The others are the task's identity, which never changes, and claims, which
@@ -84,28 +91,41 @@ func stateValues(t *tc.Task) ([]any, error) {
 	}, nil
 }
 
-func scanTask(sc scanner) (*tc.Task, error) {
+// scanTask reads a row of taskColumns.
+func scanTask(sc scanner) (*tc.Task, error) { return scanColumns(sc, true) }
+
+// scanSummary reads a row of summaryColumns; the task's other fields stay
+// zero.
+func scanSummary(sc scanner) (*tc.Task, error) { return scanColumns(sc, false) }
+
+func scanColumns(sc scanner, all bool) (*tc.Task, error) {
 	var t tc.Task
 	var instanceIDs, taskContext, attach string
 	var created, started, ended, updated, runAfter, timeout, leaseExpires, claimed int64
-	err := sc.Scan(&t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
-		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &taskContext, &attach,
-		&t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner, &leaseExpires,
-		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed, &t.Claims)
-	if err != nil {
+	dest := []any{&t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
+		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &attach}
+	if all {
+		dest = append(dest, &taskContext, &t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner,
+			&leaseExpires, &t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed, &t.Claims)
+	}
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
+	var err error
 	if t.InstanceIDs, err = decodeIDs(instanceIDs); err != nil {
 		return nil, fmt.Errorf("task %d: instance ids: %w", t.ID, err)
 	}
 	if t.AttachInfo, err = decodeAttach(attach); err != nil {
 		return nil, fmt.Errorf("task %d: %w", t.ID, err)
 	}
-	t.Context = json.RawMessage(taskContext)
 	t.CreatedAt, t.StartedAt, t.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
-	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = fromMillis(updated), fromMillis(runAfter), fromMillis(leaseExpires)
-	t.Timeout = time.Duration(timeout) * time.Millisecond
-	t.ClaimedAt = fromMillis(claimed)
+	t.UpdatedAt = fromMillis(updated)
+	if all {
+		t.Context = json.RawMessage(taskContext)
+		t.RunAfter, t.LeaseExpiresAt = fromMillis(runAfter), fromMillis(leaseExpires)
+		t.Timeout = time.Duration(timeout) * time.Millisecond
+		t.ClaimedAt = fromMillis(claimed)
+	}
 	return &t, nil
 }
 

@@ -109,6 +109,46 @@ func init() {
 		}
 	})
 
+	register("TaskListSummary", func(t *testing.T, open OpenFunc) {
+		// A summary's tasks carry what a list shows exactly as the full
+		// tasks do, whatever the shape of the filter.
+		f := setupList(t, open)
+		_, err := f.store.TaskUpdate(f.ctx, &tc.TaskUpdateParams{Tenant: "ta", ID: f.ids["g"], Actor: "test", Now: f.now,
+			Update: func(task *tc.Task) error {
+				task.Progress, task.Code, task.Message = 40, 7, "half way"
+				task.AttachInfo = []tc.Attach{{Key: "k", Value: "v"}}
+				return nil
+			}})
+		require.NoError(t, err)
+		for _, filter := range []tc.TaskFilter{
+			{Limit: 100},
+			{InstanceID: "cdb-1", Limit: 100},
+			{InstanceID: "cdb-2", Statuses: []tc.Status{tc.StatusRemoved, tc.StatusRunning}, Limit: 100},
+			{Statuses: []tc.Status{tc.StatusRunning}, Limit: 100},
+			{Types: []string{tc.TypeReboot}, Limit: 2, Offset: 1},
+			{AsyncRequestID: "req-b", Limit: 100},
+			{ID: f.ids["g"], Limit: 100},
+			{CreatedAfter: f.now.Add(10 * time.Minute), Limit: 100, InstanceNames: true},
+			{Tenant: tc.AllTenants, Limit: 100},
+		} {
+			if filter.Tenant == "" {
+				filter.Tenant = "ta"
+			}
+			full, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err)
+			require.NotEmpty(t, full.Tasks, "%+v", filter)
+			filter.Summary = true
+			summary, err := f.store.TaskList(f.ctx, &filter)
+			require.NoError(t, err)
+			require.Equal(t, full.Total, summary.Total, "%+v", filter)
+			require.Len(t, summary.Tasks, len(full.Tasks), "%+v", filter)
+			for i, want := range full.Tasks {
+				got := summary.Tasks[i]
+				require.Equal(t, summaryOf(want), summaryOf(got), "%+v", filter)
+			}
+		}
+	})
+
 	register("TaskListInstanceNames", func(t *testing.T, open OpenFunc) {
 		f := setupList(t, open)
 		// Names differ by tenant for the same id, one is empty, and one has
@@ -280,4 +320,11 @@ func init() {
 		_, total = f.list(t, tc.TaskFilter{Tenant: tc.AllTenants, Limit: 100})
 		require.Equal(t, 7, total)
 	})
+}
+
+// summaryOf is what a summary of t carries (TaskFilter.Summary).
+func summaryOf(t *tc.Task) tc.Task {
+	return tc.Task{ID: t.ID, Tenant: t.Tenant, Type: t.Type, Status: t.Status, Progress: t.Progress, Code: t.Code,
+		Message: t.Message, InstanceIDs: t.InstanceIDs, InstanceNames: t.InstanceNames, AsyncRequestID: t.AsyncRequestID,
+		AttachInfo: t.AttachInfo, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt, EndedAt: t.EndedAt, UpdatedAt: t.UpdatedAt}
 }

@@ -76,7 +76,7 @@ func (h *handler) listFilter(ctx context.Context, tenant string, q query) (f *tc
 	// Times are asked to the second and shown to the second, so a task shown
 	// at end_time is inside the window even if it was created 0.5s later.
 	f = &tc.TaskFilter{Tenant: tenant, CreatedAfter: start, CreatedBefore: end.Add(time.Second), Limit: DefaultLimit,
-		InstanceNames: true}
+		InstanceNames: true, Summary: true}
 	if none, err = h.filters(ctx, q, f); err != nil {
 		return nil, false, err
 	}

@@ -107,7 +107,7 @@ func (h *handler) describeTasks(ctx context.Context, cred *tc.Credential, c *cal
 
 // taskFilter checks the parameters and turns them into a filter of the tenant's tasks.
 func (h *handler) taskFilter(ctx context.Context, tenant string, in *describeTasksInput) (*tc.TaskFilter, error) {
-	f := &tc.TaskFilter{Tenant: tenant, Limit: DefaultLimit}
+	f := &tc.TaskFilter{Tenant: tenant, Limit: DefaultLimit, Summary: true}
 	if in.Offset != nil {
 		if *in.Offset < 0 {
 			return nil, invalidValue("Offset", "must not be negative.", "不能为负数。")

@@ -87,7 +87,7 @@ func TestTC3ProbeRequests(t *testing.T) {
 		got := f.svc.lastFilter(t)
 		require.Equal(t, &tc.TaskFilter{Tenant: "acme", InstanceID: "cdb-c1nl9rpv", Types: []string{tc.TypeRollback, tc.TypeReboot},
 			Statuses: []tc.Status{tc.StatusRunning, tc.StatusSucceed}, CreatedAfter: time.Date(2017, 12, 31, 10, 40, 1, 0, time.UTC),
-			Limit: 20}, got)
+			Limit: 20, Summary: true}, got)
 	}
 }
 

@@ -60,7 +60,7 @@ func TestV1ProbeRequest(t *testing.T) {
 	require.Empty(t, f.errorCode(t, r))
 	require.Equal(t, &tc.TaskFilter{Tenant: "acme", InstanceID: "cdb-c1nl9rpv", Types: []string{tc.TypeRollback, tc.TypeReboot},
 		Statuses: []tc.Status{tc.StatusRunning, tc.StatusSucceed}, CreatedAfter: time.Date(2017, 12, 31, 10, 40, 1, 0, time.UTC),
-		Limit: 20}, f.svc.lastFilter(t))
+		Limit: 20, Summary: true}, f.svc.lastFilter(t))
 }
 
 // TestV1Methods signs with each method over GET and POST; a missing or
