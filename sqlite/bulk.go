@@ -101,8 +101,9 @@ func dropForLoad(ctx context.Context, tx *writeTx, empty bool) ([]string, error)
 	return restore, nil
 }
 
-// bulkDerived writes the task_instances rows (and task_instances_removed
-// rows) and the counts of the tasks above first, folded. The rows go in key order, appending to the index.
+// bulkDerived writes the task_instances rows, those of removed tasks again
+// in task_instances_removed, and the counts of the tasks above first,
+// folded. The rows go in key order, appending to the index.
 func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j WHERE t.id > ?
