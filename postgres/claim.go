@@ -56,19 +56,19 @@ const claimPlanSQL = `SET LOCAL enable_bitmapscan = off`
 // read first every ready task of other types. Each type's walk locks up to
 // p.Max tasks, and those of them not claimed are free again at the commit
 // that ends the claim's transaction: a concurrent claim skips them
-// meanwhile. The walk by type writes its status condition in the form of
-// that index's condition (migration 013), so that it alone takes it.
+// meanwhile. The conditions "type IS NOT NULL" and "id > 0", true of every
+// task, each select one index (migration 013).
 func claimQuery(p *taskcenter.TaskClaimParams) (string, []any) {
 	args := []any{timeArg(p.Now), p.WorkerID, timeArg(p.Now.Add(p.Lease))}
-	const due = "(run_after IS NULL OR run_after <= $1)"
+	const ready = "status = 'INITIAL' AND (run_after IS NULL OR run_after <= $1)"
 	if p.Tenant == taskcenter.AllTenants && len(p.Types) > 0 {
 		args = append(args, slices.Compact(slices.Sorted(slices.Values(p.Types))), p.Max)
 		return claimStatement(`SELECT r.id FROM unnest($4::text[]) AS ty (type) CROSS JOIN LATERAL (
-				SELECT id FROM tasks WHERE status || '' = 'INITIAL' AND type = ty.type AND ` + due + `
+				SELECT id FROM tasks WHERE ` + ready + ` AND type IS NOT NULL AND type = ty.type
 				ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) AS r
 			ORDER BY r.id LIMIT $5`), args
 	}
-	conds, args := tenantScope([]string{"status = 'INITIAL'", due}, args, "tenant", p.Tenant)
+	conds, args := tenantScope([]string{ready, "id > 0"}, args, "tenant", p.Tenant)
 	if len(p.Types) > 0 {
 		args = append(args, p.Types)
 		conds = append(conds, fmt.Sprintf("type = ANY($%d)", len(args)))
