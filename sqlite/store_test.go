@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,12 +245,14 @@ func TestWriteCanceledBetweenStatements(t *testing.T) {
 func TestWriteCanceledWhileQueued(t *testing.T) {
 	t.Parallel()
 	s := migrated(t)
-	holding, release := make(chan struct{}), make(chan struct{})
+	holding, hold := make(chan struct{}), make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release) // the first write ends even when the test fails
 	first := make(chan error, 1)
 	go func() {
 		first <- s.write(context.Background(), func(*writeTx) error {
 			close(holding)
-			<-release
+			<-hold
 			return nil
 		})
 	}()
@@ -272,7 +275,40 @@ func TestWriteCanceledWhileQueued(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a canceled write still waited for the writer")
 	}
-	close(release)
+	release()
 	require.NoError(t, <-first)
 	require.False(t, ran)
+}
+
+// TestSummaryLeavesContext: a summary's page reads only the summary's
+// columns, so its tasks have no context, on every path a page takes.
+func TestSummaryLeavesContext(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	_, err := s.InstancePut(ctx, &tc.Instance{Tenant: "ta", ID: "a", Status: tc.InstanceNormal, CreatedAt: now, UpdatedAt: now})
+	require.NoError(t, err)
+	_, _, err = s.TaskInsert(ctx, &tc.TaskInsertParams{Task: &tc.Task{Tenant: "ta", Type: tc.TypeReboot,
+		Status: tc.StatusInitial, InstanceIDs: []string{"a"}, CreatedAt: now, Context: []byte(`{"db":"x"}`)}})
+	require.NoError(t, err)
+	for _, f := range []tc.TaskFilter{
+		{InstanceID: "a"}, {Statuses: []tc.Status{tc.StatusInitial}}, {Tenant: tc.AllTenants},
+		{CreatedAfter: now.Add(-time.Hour), CreatedBefore: now.Add(time.Hour), Types: []string{tc.TypeReboot}},
+	} {
+		if f.Tenant == "" {
+			f.Tenant = "ta"
+		}
+		f.Limit = 10
+		page, err := s.TaskList(ctx, &f)
+		require.NoError(t, err)
+		require.Len(t, page.Tasks, 1, "%+v", f)
+		require.JSONEq(t, `{"db":"x"}`, string(page.Tasks[0].Context), "%+v", f)
+		f.Summary = true
+		page, err = s.TaskList(ctx, &f)
+		require.NoError(t, err)
+		require.Len(t, page.Tasks, 1, "%+v", f)
+		require.Nil(t, page.Tasks[0].Context, "%+v", f)
+		require.Equal(t, tc.TypeReboot, page.Tasks[0].Type)
+	}
 }
