@@ -19,6 +19,9 @@ const taskColumns = summaryColumns + `, context, attempts, max_attempts,
 	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
 	exclusive, claimed_at, claims`
 
+// taskColumnCount is the number of taskColumns.
+var taskColumnCount = strings.Count(taskColumns, ",") + 1
+
 const summaryColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, attach_info`
 
@@ -102,8 +105,8 @@ func scanColumns(sc scanner, all bool) (*tc.Task, error) {
 	var t tc.Task
 	var instanceIDs, taskContext, attach string
 	var created, started, ended, updated, runAfter, timeout, leaseExpires, claimed int64
-	dest := []any{&t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
-		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &attach}
+	dest := append(make([]any, 0, taskColumnCount), &t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
+		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &attach)
 	if all {
 		dest = append(dest, &taskContext, &t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner,
 			&leaseExpires, &t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed, &t.Claims)
