@@ -105,14 +105,20 @@ func (s *Store) TaskExpired(ctx context.Context, now time.Time, limit int) ([]tc
 	return refs, dbError("expired tasks", rows.Err())
 }
 
+// pruneSQL deletes the oldest ended tasks, up to a limit, that ended before
+// a time. Its condition on the status is the text of tasks_ended's (012),
+// which SQLite must find in a query to use a partial index.
+const pruneSQL = `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks
+	WHERE (status = 'SUCCEED' OR status = 'FAILED' OR status = 'KILLED' OR status = 'REMOVED')
+		AND ended_at > 0 AND ended_at < ?
+	ORDER BY ended_at LIMIT ?)`
+
 // TaskPrune deletes tasks that ended before endedBefore; their events,
 // instance links and queue rows go with them.
 func (s *Store) TaskPrune(ctx context.Context, endedBefore time.Time, limit int) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *writeTx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks
-			WHERE status IN ('SUCCEED', 'FAILED', 'KILLED', 'REMOVED') AND ended_at > 0 AND ended_at < ?
-			ORDER BY ended_at LIMIT ?)`, millis(endedBefore), limit)
+		res, err := tx.ExecContext(ctx, pruneSQL, millis(endedBefore), limit)
 		if err != nil {
 			return dbError("prune tasks", err)
 		}

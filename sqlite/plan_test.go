@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,46 @@ func TestReadyOfTypePlan(t *testing.T) {
 	plan := queryPlan(t, s, readyOfTypeSQL, tc.TypeReboot, 0, 10)
 	require.Contains(t, plan, "SEARCH tasks USING COVERING INDEX tasks_ready_type (type=?)", plan)
 	require.NotContains(t, plan, "TEMP B-TREE", plan)
+}
+
+// TestPrunePlan: the prune walks the partial index of ended tasks in the
+// order it deletes them, not the whole table.
+func TestPrunePlan(t *testing.T) {
+	t.Parallel()
+	plan := queryPlan(t, migrated(t), pruneSQL, 0, 10)
+	require.Contains(t, plan, "USING INDEX tasks_ended (ended_at>? AND ended_at<?)", plan)
+	require.NotContains(t, plan, "TEMP B-TREE", plan)
+}
+
+// TestRowWritesBuildNoTemporaryTable: the statements the engine runs once
+// per task, its insert and the save of its state, check the conditions of
+// the partial indexes of tasks without building a temporary b-tree (as IN
+// with more than two constants did, 012) for each row.
+func TestRowWritesBuildNoTemporaryTable(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	for _, q := range []string{insertTaskSQL, saveStateSQL, saveProgressSQL, appendEventSQL, addDeltaSQL} {
+		ops := opcodes(t, s, q)
+		require.NotContains(t, ops, "OpenEphemeral", q)
+		require.Contains(t, ops, "IdxInsert", "the listing is the statement's own: %s", q)
+	}
+}
+
+// opcodes returns the names of the operations of the program SQLite
+// compiles a statement to (EXPLAIN), one a line.
+func opcodes(t *testing.T, s *Store, q string) string {
+	t.Helper()
+	rows, err := s.reader.Query("EXPLAIN "+q, make([]any, strings.Count(q, "?"))...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var ops []string
+	for rows.Next() {
+		var addr, p1, p2, p3, p5 int
+		var op string
+		var p4, comment sql.NullString
+		require.NoError(t, rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment))
+		ops = append(ops, op)
+	}
+	require.NoError(t, rows.Err())
+	return strings.Join(ops, "\n")
 }
