@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -165,8 +164,8 @@ func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error
 			return nil, dbError("load queue", err)
 		}
 		e.RunAfter = fromMillis(runAfter)
-		if err := json.Unmarshal([]byte(ids), &e.InstanceIDs); err != nil {
-			return nil, err
+		if e.InstanceIDs, err = decodeIDs(ids); err != nil {
+			return nil, dbError("load queue", err)
 		}
 		entries = append(entries, e)
 	}
