@@ -202,7 +202,7 @@ func planNew(ctx context.Context, tx *writeTx, tasks []*tc.Task) error {
 	if blocked, err := allBlocked(ctx, tx, exclusive, now); err != nil || blocked {
 		return err
 	}
-	queue, err := loadQueue(ctx, tx, queueKeys(exclusive))
+	queue, err := loadQueue(ctx, tx, queueKeys(exclusive), now)
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,33 @@ func TestMigrationRemovedLinks(t *testing.T) {
 	}
 }
 
+// TestMigrationQueueHolders: 013 marks the queue rows of the tasks that
+// already hold their instances, and only those.
+func TestMigrationQueueHolders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migratedBelow(t, 13)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at, exclusive)
+		VALUES ('ta', 'T', 'RUNNING', '["i1"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i1","i2"]', ?1, ?1, 1),
+			('ta', 'T', 'INITIAL', '["i3"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i3"]', ?1, ?1, 1)`, start)
+	require.NoError(t, err)
+	_, err = s.writer.ExecContext(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id)
+		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	rows, err := s.writer.QueryContext(ctx, `SELECT instance_id || ':' || task_id FROM task_queue WHERE holds ORDER BY 1`)
+	require.NoError(t, err)
+	var held []string
+	for rows.Next() {
+		var h string
+		require.NoError(t, rows.Scan(&h))
+		held = append(held, h)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"i1:1", "i3:3"}, held)
+}
+
 // TestMigrateRefusesNewerSchema: a database with a migration this build
 // does not know was made by a later taskcenter, and is refused rather than
 // used.

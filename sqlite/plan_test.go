@@ -198,3 +198,15 @@ func opcodes(t *testing.T, s *Store, q string) string {
 	require.NoError(t, rows.Err())
 	return strings.Join(ops, "\n")
 }
+
+// TestQueueOnPlan: a plan reads of each instance its holder from the
+// partial index of holders, and its oldest due waiting task by walking the
+// queue in id order: never the whole queue, nor a sort of it.
+func TestQueueOnPlan(t *testing.T) {
+	t.Parallel()
+	plan := queryPlan(t, migrated(t), queueOnSQL, `[["ta","i1"]]`, 0)
+	require.Contains(t, plan, "USING INDEX task_queue_holders (tenant=? AND instance_id=?)", plan)
+	require.Contains(t, plan, "SEARCH q USING COVERING INDEX sqlite_autoindex_task_queue_1 (tenant=? AND instance_id=?)", plan)
+	require.NotContains(t, plan, "TEMP B-TREE", plan)
+	require.NotContains(t, plan, "SCAN q", plan)
+}

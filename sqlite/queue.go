@@ -10,18 +10,33 @@ import (
 
 // The statements of the queues, each taking a JSON array.
 const (
-	// queueTasksSQL queues tasks, by id, on their instances.
-	queueTasksSQL = `INSERT OR IGNORE INTO task_queue (tenant, instance_id, task_id)
-		SELECT t.tenant, i.value, t.id FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value
-		CROSS JOIN json_each(t.instance_ids) AS i`
+	// queueTasksSQL queues tasks, by id, on their instances, and marks
+	// those that hold them (013).
+	queueTasksSQL = `INSERT INTO task_queue (tenant, instance_id, task_id, holds)
+		SELECT t.tenant, i.value, t.id, t.status IN ('INITIAL', 'RUNNING')
+		FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value
+		CROSS JOIN json_each(t.instance_ids) AS i WHERE true
+		ON CONFLICT (tenant, instance_id, task_id) DO UPDATE SET holds = excluded.holds
+			WHERE holds <> excluded.holds`
 	dequeueTasksSQL = `DELETE FROM task_queue WHERE task_id IN (SELECT value FROM json_each(?))`
-	// queueOnSQL returns the queued tasks on [tenant, instance] pairs: a
-	// task on several of them once per pair, which loadQueue keeps once
+	// holdSQL marks promoted tasks as the holders of their instances.
+	holdSQL = `UPDATE task_queue SET holds = 1 WHERE task_id IN (SELECT value FROM json_each(?))`
+	// queueOnSQL returns, of each [tenant, instance] pair of ?1, the queued
+	// task that holds it and its oldest waiting task whose time (?2) has
+	// come: all that PlanPromotions needs to plan it (see loadQueue). A
+	// task on several pairs comes once per pair, which loadQueue keeps once
 	// (cheaper than DISTINCT's temporary b-tree).
 	queueOnSQL = `SELECT t.id, t.tenant, t.status, t.run_after, t.instance_ids
-		FROM json_each(?) AS j
-		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1
-		CROSS JOIN tasks AS t ON t.id = q.task_id`
+		FROM json_each(?1) AS j
+		CROSS JOIN task_queue AS q ON q.tenant = j.value->>0 AND q.instance_id = j.value->>1 AND q.holds
+		CROSS JOIN tasks AS t ON t.id = q.task_id
+		UNION ALL
+		SELECT t.id, t.tenant, t.status, t.run_after, t.instance_ids
+		FROM json_each(?1) AS j
+		CROSS JOIN tasks AS t ON t.id = (SELECT q.task_id FROM task_queue AS q CROSS JOIN tasks AS w ON w.id = q.task_id
+			WHERE q.tenant = j.value->>0 AND q.instance_id = j.value->>1
+				AND w.status = 'WAITING' AND w.run_after <= ?2
+			ORDER BY q.task_id LIMIT 1)`
 	// blockedSQL returns those of [tenant, instance] pairs that a queued
 	// task holds, or waits for with its time (?) come: a task queued after
 	// it cannot start there.
@@ -31,7 +46,7 @@ const (
 				AND (t.status IN ('INITIAL', 'RUNNING') OR (t.status = 'WAITING' AND t.run_after <= ?)))`
 	promoteSQL = `UPDATE tasks SET status = 'INITIAL', updated_at = ?, lease_owner = '', lease_expires_at = 0
 		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'WAITING'
-		RETURNING id, tenant, type, created_at`
+		RETURNING id, tenant, type, created_at, exclusive`
 	promoteEventsSQL = `INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
 		SELECT id, tenant, ?, 'WAITING', 'INITIAL', progress, '', ?
 		FROM tasks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`
@@ -89,7 +104,7 @@ func replan(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	queue, err := loadQueue(ctx, tx, keys)
+	queue, err := loadQueue(ctx, tx, keys, now)
 	if err != nil {
 		return nil, err
 	}
@@ -118,17 +133,21 @@ type queued struct {
 	tenant string
 }
 
-// loadQueue returns the queued tasks on the given instances and, to a fixed
-// point, on every other instance those tasks name: a multi-instance task is
-// planned only once the holders of all its instances are known.
-func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey) (map[int64]queued, error) {
+// loadQueue returns, of the given instances and, to a fixed point, of every
+// other instance the tasks it returns name, the queued task that holds each
+// and the oldest waiting one whose time (now) has come. PlanPromotions
+// starts a waiting task exactly when none of its instances has a holder and
+// it is the oldest due task on each: the younger tasks of a queue, and those
+// whose time has not come, change nothing in its plan, so a plan reads two
+// tasks of an instance however many wait there.
+func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) (map[int64]queued, error) {
 	seen := map[queueKey]bool{}
 	for _, k := range keys {
 		seen[k] = true
 	}
 	all := map[int64]queued{}
 	for len(keys) > 0 {
-		entries, err := queueOn(ctx, tx, keys)
+		entries, err := queueOn(ctx, tx, keys, now)
 		if err != nil {
 			return nil, err
 		}
@@ -149,8 +168,8 @@ func loadQueue(ctx context.Context, tx *writeTx, keys []queueKey) (map[int64]que
 	return all, nil
 }
 
-func queueOn(ctx context.Context, tx *writeTx, keys []queueKey) ([]queued, error) {
-	rows, err := tx.QueryContext(ctx, queueOnSQL, keysJSON(keys))
+func queueOn(ctx context.Context, tx *writeTx, keys []queueKey, now time.Time) ([]queued, error) {
+	rows, err := tx.QueryContext(ctx, queueOnSQL, keysJSON(keys), millis(now))
 	if err != nil {
 		return nil, dbError("load queue", err)
 	}
@@ -235,21 +254,29 @@ func promote(ctx context.Context, tx *writeTx, ids []int64, now time.Time) ([]in
 		return nil, dbError("promote tasks", err)
 	}
 	defer rows.Close()
-	var promoted []int64
+	var promoted, held []int64
 	for rows.Next() {
 		var t tc.Task
 		var created int64
-		if err := rows.Scan(&t.ID, &t.Tenant, &t.Type, &created); err != nil {
+		if err := rows.Scan(&t.ID, &t.Tenant, &t.Type, &created, &t.Exclusive); err != nil {
 			return nil, dbError("promote tasks", err)
 		}
 		t.CreatedAt = fromMillis(created)
 		tx.moved(&t, tc.StatusWaiting, tc.StatusInitial)
 		promoted = append(promoted, t.ID)
+		if t.Exclusive {
+			held = append(held, t.ID)
+		}
 	}
 	if err := rows.Err(); err != nil || len(promoted) == 0 {
 		return nil, dbError("promote tasks", err)
 	}
 	slices.Sort(promoted)
+	if len(held) > 0 {
+		if _, err := tx.ExecContext(ctx, holdSQL, jsonText(held)); err != nil {
+			return nil, dbError("promote tasks", err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, promoteEventsSQL, millis(now), tc.ActorEngine, jsonText(promoted))
 	return promoted, dbError("promote tasks", err)
 }
