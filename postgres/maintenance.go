@@ -125,7 +125,7 @@ func promotePlain(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time) (i
 func promoteExclusive(ctx context.Context, tx pgx.Tx, d dueTask, now time.Time) ([]int64, error) {
 	locked := map[instanceKey]bool{}
 	keys := instanceKeysOf(d.tenant, d.instances)
-	if _, err := lockQueues(ctx, tx, keys, locked); err != nil {
+	if _, err := lockQueues(ctx, tx, keys, now, locked); err != nil {
 		return nil, err
 	}
 	// Under the locks the task's status is settled; it may have moved on.

@@ -59,6 +59,28 @@ func TestMigrationMarksSharedQueueRows(t *testing.T) {
 	require.Equal(t, []string{"a:2:true", "b:2:true", "a:1:false"}, got)
 }
 
+// TestMigrationQueueHolders: 014 marks the queue rows of the tasks that
+// already hold their instances, and only those.
+func TestMigrationQueueHolders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, 13)
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO tasks (tenant, type, status, instance_ids, exclusive) VALUES
+			('ta', 'Reboot', 'RUNNING', '{a}', true), ('ta', 'Reboot', 'WAITING', '{a,b}', true),
+			('ta', 'Reboot', 'INITIAL', '{c}', true), ('ta', 'Reboot', 'WAITING', '{c}', true);
+		INSERT INTO task_queue (tenant, instance_id, task_id)
+			SELECT 'ta', i, id FROM tasks, unnest(instance_ids) AS i`)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	rows, _ := s.pool.Query(ctx, `SELECT q.instance_id || ':' || t.status FROM task_queue q JOIN tasks t ON t.id = q.task_id
+		WHERE q.holds ORDER BY q.instance_id`)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{"a:RUNNING", "c:INITIAL"}, got)
+}
+
 // TestTaskDay: task_day and task_hour are inlined into the statements that
 // call them, and agree with the days and hours that readers compute in Go.
 func TestTaskDay(t *testing.T) {

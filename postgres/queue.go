@@ -47,15 +47,15 @@ type queued struct {
 }
 
 // lockQueues locks the instances rows that a plan on the given instances
-// involves, and returns the queue entries on them: the instances, and
-// transitively every instance of a task queued on one of them, so that a
-// multi-instance task is planned against all of its instances. The closure
-// is first found without locks (widen), so that it is usually locked in one
-// sorted statement; the queues are then read under the locks, and instances
-// the closure gained meanwhile are locked in a further sorted step, until it
-// stays the same. locked holds the instances the transaction has locked so
-// far; lockQueues adds to it.
-func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, locked map[instanceKey]bool) ([]queued, error) {
+// involves, and returns what a plan reads of their queues (queueOn, due at
+// now): the instances, and transitively every instance of a task queued on
+// one of them, so that a multi-instance task is planned against all of its
+// instances. The closure is first found without locks (widen), so that it is
+// usually locked in one sorted statement; the queues are then read under the
+// locks, and instances the closure gained meanwhile are locked in a further
+// sorted step, until it stays the same. locked holds the instances the
+// transaction has locked so far; lockQueues adds to it.
+func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, now time.Time, locked map[instanceKey]bool) ([]queued, error) {
 	set := make(map[instanceKey]bool, len(keys))
 	for _, k := range keys {
 		set[k] = true
@@ -78,7 +78,7 @@ func lockQueues(ctx context.Context, tx pgx.Tx, keys []instanceKey, locked map[i
 			lockInstances(&b, missing)
 		}
 		var entries []queued
-		queueOn(&b, slices.SortedFunc(maps.Keys(set), compareInstanceKeys), &entries)
+		queueOn(&b, slices.SortedFunc(maps.Keys(set), compareInstanceKeys), now, &entries)
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return nil, err
 		}
@@ -150,15 +150,27 @@ func lockInstances(b *pgx.Batch, keys []instanceKey) {
 	b.Queue(q, tenants, ids).Exec(func(pgconn.CommandTag) error { return nil })
 }
 
-// queueOn queues the read of the tasks queued on any of the instances, by
-// id, into *entries.
-func queueOn(b *pgx.Batch, keys []instanceKey, entries *[]queued) {
+// queueOn queues the read, into *entries by id, of each instance's holder
+// (INITIAL or RUNNING, marked in task_queue) and its oldest waiting task
+// whose time (now) has come. PlanPromotions starts a waiting task exactly
+// when none of its instances has a holder and it is the oldest due task on
+// each: the younger tasks of a queue, and those whose time has not come,
+// change nothing in its plan, so a plan reads two tasks of an instance
+// however many wait there.
+func queueOn(b *pgx.Batch, keys []instanceKey, now time.Time, entries *[]queued) {
 	const q = `SELECT t.tenant, t.id, t.status, t.run_after, t.instance_ids FROM tasks t
-		WHERE t.id IN (SELECT q.task_id FROM task_queue q
-			WHERE (q.tenant, q.instance_id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
+		WHERE t.id IN (SELECT h.task_id FROM unnest($1::text[], $2::text[]) AS k(tenant, instance_id)
+			CROSS JOIN LATERAL (
+				(SELECT q.task_id FROM task_queue q
+					WHERE q.tenant = k.tenant AND q.instance_id = k.instance_id AND q.holds)
+				UNION ALL
+				(SELECT q.task_id FROM task_queue q JOIN tasks w ON w.id = q.task_id
+					WHERE q.tenant = k.tenant AND q.instance_id = k.instance_id
+						AND w.status = 'WAITING' AND (w.run_after IS NULL OR w.run_after <= $3)
+					ORDER BY q.task_id LIMIT 1)) AS h)
 		ORDER BY t.id`
 	tenants, ids := instanceArrays(keys)
-	b.Queue(q, tenants, ids).Query(func(rows pgx.Rows) error {
+	b.Queue(q, tenants, ids, timeArg(now)).Query(func(rows pgx.Rows) error {
 		var err error
 		*entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (queued, error) {
 			var e queued
@@ -180,7 +192,7 @@ func replan(ctx context.Context, tx pgx.Tx, keys []instanceKey, now time.Time, s
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	entries, err := lockQueues(ctx, tx, keys, locked)
+	entries, err := lockQueues(ctx, tx, keys, now, locked)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +200,8 @@ func replan(ctx context.Context, tx pgx.Tx, keys []instanceKey, now time.Time, s
 }
 
 // plan promotes the waiting tasks of the entries that PlanPromotions lets
-// start, as replan does. The entries are whole queues, read under the locks
-// of their instances, closed over the instances of their tasks.
+// start, as replan does. The entries are read under the locks of their
+// instances (lockQueues).
 func plan(ctx context.Context, tx pgx.Tx, entries []queued, now time.Time, silent map[int64]bool) ([]*taskcenter.Task, error) {
 	// Instance ids are unique within a tenant only, so each tenant's queues
 	// are planned apart.
@@ -207,42 +219,6 @@ func plan(ctx context.Context, tx pgx.Tx, entries []queued, now time.Time, silen
 	return promote(ctx, tx, ids, now, silent)
 }
 
-// requeued is the queue entries, read under the locks of their instances,
-// as the saved tasks leave them: a saved exclusive task is in its queues
-// while WAITING, INITIAL or RUNNING, with its new status and start time. The
-// instances of every saved exclusive task must be among the entries'
-// instances, so that the queues stay whole.
-func requeued(entries []queued, saved []*taskcenter.Task) []queued {
-	byID := make(map[int64]*taskcenter.Task, len(saved))
-	for _, t := range saved {
-		if t.Exclusive {
-			byID[t.ID] = t
-		}
-	}
-	out := make([]queued, 0, len(entries)+len(byID))
-	for _, e := range entries {
-		t, ok := byID[e.ID]
-		if !ok {
-			out = append(out, e)
-			continue
-		}
-		delete(byID, e.ID)
-		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
-			e.Status, e.RunAfter = t.Status, t.RunAfter
-			out = append(out, e)
-		}
-	}
-	// Tasks that joined their queues, such as a resumed one.
-	for _, t := range byID {
-		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
-			out = append(out, queued{t.Tenant, taskcenter.QueueEntry{ID: t.ID, Status: t.Status,
-				RunAfter: t.RunAfter, InstanceIDs: t.InstanceIDs}})
-		}
-	}
-	slices.SortFunc(out, func(a, b queued) int { return cmp.Compare(a.ID, b.ID) })
-	return out
-}
-
 // promote makes the tasks of ids that are still WAITING INITIAL (what
 // Transition does, in SQL), with an event each but for those in silent, and
 // returns them as stored, by id, in one statement. Their rows need no lock
@@ -253,6 +229,8 @@ func promote(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, silent 
 			UPDATE tasks SET status = 'INITIAL', updated_at = $2, lease_owner = '', lease_expires_at = NULL
 			WHERE id = ANY($1) AND status = 'WAITING'
 			RETURNING ` + taskColumns + `
+		), held AS (
+			UPDATE task_queue SET holds = true WHERE task_id IN (SELECT id FROM promoted WHERE exclusive)
 		), events AS (
 			INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
 			SELECT id, tenant, $2, 'WAITING', 'INITIAL', progress, '', $3 FROM promoted

@@ -53,9 +53,9 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	if err != nil {
 		return nil, err
 	}
-	var entries []queued
+	locked := map[instanceKey]bool{}
 	if len(keys) > 0 {
-		if entries, err = lockQueues(ctx, tx, keys, map[instanceKey]bool{}); err != nil {
+		if _, err = lockQueues(ctx, tx, keys, latestNow(ps), locked); err != nil {
 			return nil, err
 		}
 	}
@@ -90,9 +90,15 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	if len(moved) == 0 {
 		return b.out, nil
 	}
-	// The queues are still locked and as read but for this batch's changes,
-	// so they are planned from memory rather than read again.
-	promoted, err := plan(ctx, tx, requeued(entries, b.dirty), b.now, nil)
+	// The batch may have made another task the oldest due one of an
+	// instance: the queues, still locked, are read again and planned.
+	var entries []queued
+	var read pgx.Batch
+	queueOn(&read, slices.SortedFunc(maps.Keys(locked), compareInstanceKeys), b.now, &entries)
+	if err := tx.SendBatch(ctx, &read).Close(); err != nil {
+		return nil, err
+	}
+	promoted, err := plan(ctx, tx, entries, b.now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +108,17 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 		}
 	}
 	return b.out, nil
+}
+
+// latestNow is the latest Now of the updates.
+func latestNow(ps []*taskcenter.TaskUpdateParams) time.Time {
+	var now time.Time
+	for _, p := range ps {
+		if p.Now.After(now) {
+			now = p.Now
+		}
+	}
+	return now
 }
 
 // updateLockSet reads, without locking, what the updates need locked: the

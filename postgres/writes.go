@@ -147,16 +147,20 @@ func (w *writes) syncQueues(tasks []*taskcenter.Task) {
 	}
 	if tenants, instances, ids := taskInstanceArrays(queue); len(ids) > 0 {
 		// A task on several instances is marked shared on each (see
-		// lockQueues).
-		shared := make([]bool, 0, len(ids))
+		// lockQueues), and one that holds its instances as their holder
+		// (queueOn).
+		shared, holds := make([]bool, 0, len(ids)), make([]bool, 0, len(ids))
 		for _, t := range queue {
 			for range t.InstanceIDs {
 				shared = append(shared, len(t.InstanceIDs) > 1)
+				holds = append(holds, taskcenter.HoldsInstances(t.Status))
 			}
 		}
-		const q = `INSERT INTO task_queue (tenant, instance_id, task_id, shared)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[]) ON CONFLICT DO NOTHING`
-		w.batch.Queue(q, tenants, instances, ids, shared)
+		const q = `INSERT INTO task_queue (tenant, instance_id, task_id, shared, holds)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::boolean[])
+			ON CONFLICT (tenant, instance_id, task_id) DO UPDATE SET holds = excluded.holds
+				WHERE task_queue.holds <> excluded.holds`
+		w.batch.Queue(q, tenants, instances, ids, shared, holds)
 	}
 	if len(dequeue) > 0 {
 		w.batch.Queue(`DELETE FROM task_queue WHERE task_id = ANY($1)`, dequeue)
