@@ -54,8 +54,10 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 		return nil, err
 	}
 	locked := map[instanceKey]bool{}
+	readAt := latestNow(ps)
+	var entries []queued
 	if len(keys) > 0 {
-		if _, err = lockQueues(ctx, tx, keys, latestNow(ps), locked); err != nil {
+		if entries, err = lockQueues(ctx, tx, keys, readAt, locked); err != nil {
 			return nil, err
 		}
 	}
@@ -81,6 +83,18 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	}
 	w.insertEvents(b.eventTenants, b.events)
 	w.syncQueues(moved)
+	// The queues are still locked and as read but for this batch's changes,
+	// so they are usually planned from memory. When the batch moved an
+	// instance's oldest due waiting task, the next one, which was not read,
+	// may be the oldest now: the queues are read again after the writes, in
+	// the same round trip.
+	if len(moved) > 0 {
+		var known bool
+		if entries, known = requeued(entries, b.dirty, b.now); !known || !b.now.Equal(readAt) {
+			entries = nil
+			queueOn(&w.batch, slices.SortedFunc(maps.Keys(locked), compareInstanceKeys), b.now, &entries)
+		}
+	}
 	if err := w.send(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -89,14 +103,6 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 	}
 	if len(moved) == 0 {
 		return b.out, nil
-	}
-	// The batch may have made another task the oldest due one of an
-	// instance: the queues, still locked, are read again and planned.
-	var entries []queued
-	var read pgx.Batch
-	queueOn(&read, slices.SortedFunc(maps.Keys(locked), compareInstanceKeys), b.now, &entries)
-	if err := tx.SendBatch(ctx, &read).Close(); err != nil {
-		return nil, err
 	}
 	promoted, err := plan(ctx, tx, entries, b.now, nil)
 	if err != nil {
@@ -108,6 +114,51 @@ func updateTasks(ctx context.Context, tx pgx.Tx, ps []*taskcenter.TaskUpdatePara
 		}
 	}
 	return b.out, nil
+}
+
+// requeued is what queueOn read under the locks of the instances, as the
+// saved tasks leave it: a saved exclusive task is in its queues while
+// WAITING, INITIAL or RUNNING, with its new status and time to run. The
+// instances of every saved exclusive task must be among those read. known
+// is false when a saved task was the oldest due waiting task of an instance
+// (every WAITING task read, due at now) and no longer is: the next waiting
+// task of that instance was not read.
+func requeued(entries []queued, saved []*taskcenter.Task, now time.Time) (out []queued, known bool) {
+	byID := make(map[int64]*taskcenter.Task, len(saved))
+	for _, t := range saved {
+		if t.Exclusive {
+			byID[t.ID] = t
+		}
+	}
+	due := func(s taskcenter.Status, runAfter time.Time) bool {
+		return s == taskcenter.StatusWaiting && !runAfter.After(now)
+	}
+	out = make([]queued, 0, len(entries)+len(byID))
+	for _, e := range entries {
+		t, ok := byID[e.ID]
+		if !ok {
+			out = append(out, e)
+			continue
+		}
+		delete(byID, e.ID)
+		if due(e.Status, e.RunAfter) && !due(t.Status, t.RunAfter) {
+			return nil, false
+		}
+		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
+			e.Status, e.RunAfter = t.Status, t.RunAfter
+			out = append(out, e)
+		}
+	}
+	// Tasks that joined their queues or were not read (younger ones, or ones
+	// not due): what they are now is known.
+	for _, t := range byID {
+		if t.Status == taskcenter.StatusWaiting || taskcenter.HoldsInstances(t.Status) {
+			out = append(out, queued{t.Tenant, taskcenter.QueueEntry{ID: t.ID, Status: t.Status,
+				RunAfter: t.RunAfter, InstanceIDs: t.InstanceIDs}})
+		}
+	}
+	slices.SortFunc(out, func(a, b queued) int { return cmp.Compare(a.ID, b.ID) })
+	return out, true
 }
 
 // latestNow is the latest Now of the updates.

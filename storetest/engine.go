@@ -111,6 +111,45 @@ func init() {
 		require.Equal(t, tc.StatusWaiting, f.status(t, "ta", both.ID))
 	})
 
+	register("ExclusiveBatchEndsHolderAndOldest", func(t *testing.T, open OpenFunc) {
+		f := setup(t, open)
+		f.instance(t, "ta", "a")
+		holder := f.exclusive(t, "ta", "a")
+		oldest := f.exclusive(t, "ta", "a")
+		next := f.exclusive(t, "ta", "a")
+		last := f.exclusive(t, "ta", "a")
+		// One batch ends the holder and the oldest waiting task: the plan
+		// after it starts the next one, which waited behind both.
+		end := func(id int64, to tc.Status) *tc.TaskUpdateParams {
+			return &tc.TaskUpdateParams{Tenant: "ta", ID: id, Actor: "test", Now: f.now,
+				Update: func(task *tc.Task) error { return task.Transition(to, f.now) }}
+		}
+		res, err := f.store.TaskUpdateMany(f.ctx, []*tc.TaskUpdateParams{
+			end(holder.ID, tc.StatusKilled), end(oldest.ID, tc.StatusKilled)})
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+		}
+		require.Equal(t, tc.StatusInitial, f.status(t, "ta", next.ID))
+		require.Equal(t, tc.StatusWaiting, f.status(t, "ta", last.ID))
+		// A batch that ends the new holder and the oldest task whose time
+		// has come, while an older one waits for its time: the next due one
+		// starts, the older one still waits.
+		f.transition(t, "ta", last.ID, tc.StatusPaused)
+		notDue := f.task(t, "ta", tc.TypeReboot, []string{"a"}, func(task *tc.Task) {
+			task.Status, task.RunAfter, task.Exclusive = tc.StatusWaiting, f.now.Add(time.Hour), true
+		})
+		due1, due2 := f.exclusive(t, "ta", "a"), f.exclusive(t, "ta", "a")
+		res, err = f.store.TaskUpdateMany(f.ctx, []*tc.TaskUpdateParams{
+			end(next.ID, tc.StatusKilled), end(due1.ID, tc.StatusKilled)})
+		require.NoError(t, err)
+		for _, r := range res {
+			require.NoError(t, r.Err)
+		}
+		require.Equal(t, tc.StatusWaiting, f.status(t, "ta", notDue.ID))
+		require.Equal(t, tc.StatusInitial, f.status(t, "ta", due2.ID))
+	})
+
 	register("ExclusivePauseReleases", func(t *testing.T, open OpenFunc) {
 		f := setup(t, open)
 		f.instance(t, "ta", "a")
