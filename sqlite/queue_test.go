@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/taskcenter/taskcenter/storetest"
 )
 
@@ -18,16 +16,11 @@ func TestQueueHoldersMarked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migrated(t)
-	storetest.DriveQueues(t, s, func(step string) {
-		t.Helper()
-		var wrong, rows, doubled int
-		require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*),
-				coalesce(sum(q.holds <> (t.status = 'INITIAL' OR t.status = 'RUNNING')), 0)
-			FROM task_queue AS q JOIN tasks AS t ON t.id = q.task_id`).Scan(&rows, &wrong))
-		require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM task_queue
-			WHERE holds GROUP BY tenant, instance_id HAVING count(*) > 1)`).Scan(&doubled))
-		require.Zero(t, wrong, "%s: rows of task_queue whose mark is not their task's status", step)
-		require.Zero(t, doubled, "%s: instances with two holders", step)
-		require.NotZero(t, rows, step)
+	storetest.DriveQueues(t, s, func() (m storetest.QueueMarks, err error) {
+		err = s.writer.QueryRowContext(ctx, `SELECT count(*),
+				coalesce(sum(q.holds <> (t.status = 'INITIAL' OR t.status = 'RUNNING')), 0),
+				(SELECT count(*) FROM (SELECT 1 FROM task_queue WHERE holds GROUP BY tenant, instance_id HAVING count(*) > 1))
+			FROM task_queue AS q JOIN tasks AS t ON t.id = q.task_id`).Scan(&m.Rows, &m.Wrong, &m.Doubled)
+		return m, err
 	})
 }

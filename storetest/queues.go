@@ -11,16 +11,29 @@ import (
 	"github.com/taskcenter/taskcenter/engine"
 )
 
+// QueueMarks is what a store's queue table says of its holders: its rows,
+// those whose mark of holding an instance is not their task's status (INITIAL
+// or RUNNING holds), and the instances marked with more than one holder.
+type QueueMarks struct{ Rows, Wrong, Doubled int }
+
 // DriveQueues runs the engine over a migrated, empty store through what
 // moves exclusive tasks in and out of their instances' queues: submissions,
 // claims, a retry with a backoff (which keeps the instance), a pause and its
 // resume, completions, a cancel, the promotion of a due task and a store
 // update that sends a holder back to waiting. It checks the plans' outcomes
-// on the way, and calls check, which inspects the store's own tables, after
-// each step.
-func DriveQueues(t *testing.T, s tc.Store, check func(step string)) {
+// on the way and, after each step, the marks that marks reads from the
+// store's own tables: none wrong, no instance with two holders.
+func DriveQueues(t *testing.T, s tc.Store, marks func() (QueueMarks, error)) {
 	t.Helper()
 	ctx := context.Background()
+	check := func(step string) {
+		t.Helper()
+		m, err := marks()
+		require.NoError(t, err)
+		require.Zero(t, m.Wrong, "%s: queue rows whose mark is not their task's status", step)
+		require.Zero(t, m.Doubled, "%s: instances with two holders", step)
+		require.NotZero(t, m.Rows, step)
+	}
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	svc := engine.New(s, engine.Config{Now: func() time.Time { return now }, RetryBase: time.Minute})
 	submit := func(instances ...string) *tc.Task {
