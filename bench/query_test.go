@@ -1,6 +1,13 @@
 package bench
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -42,4 +49,53 @@ func TestJSONTotal(t *testing.T) {
 	}
 	_, err = huaweiTotal([]byte(`{"error_code":"DBS.280001","error_msg":"x"}`))
 	require.Error(t, err)
+}
+
+// TestRequester: requests go over one kept-alive connection; a POST's body
+// arrives whole; a connection the server closed while idle, or closed by
+// its answer, is replaced and the request sent again; an answer other than
+// 200 is an error with its body.
+func TestRequester(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/close":
+			w.Header().Set("Connection", "close")
+		case "/fail":
+			http.Error(w, "no such shape", http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, `{"total": %d}`, len(body))
+	}))
+	t.Cleanup(srv.Close)
+	shapeOf := func(path, body string) shape {
+		return shape{req: func(ctx context.Context) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+path, strings.NewReader(body))
+		}, total: nativeTotal}
+	}
+	r := &requester{client: srv.Client()}
+	defer r.close()
+	ctx := context.Background()
+	for range 3 {
+		n, err := r.do(ctx, shapeOf("/", "abcd"))
+		require.NoError(t, err)
+		require.Equal(t, 4, n)
+	}
+	require.Len(t, conns, 1, "one kept-alive connection")
+	srv.CloseClientConnections()
+	n, err := r.do(ctx, shapeOf("/", "ab"))
+	require.NoError(t, err, "sent again over a new connection")
+	require.Equal(t, 2, n)
+	require.Len(t, conns, 2)
+	_, err = r.do(ctx, shapeOf("/close", ""))
+	require.NoError(t, err)
+	require.Nil(t, r.conn, "closed with the answer that said so")
+	_, err = r.do(ctx, shapeOf("/fail", ""))
+	require.ErrorContains(t, err, "HTTP 400: no such shape")
+	require.Len(t, conns, 3, "a new connection after the closed one")
 }
