@@ -58,7 +58,7 @@ type ShapeResult struct {
 func RunQuery(ctx context.Context, cfg QueryConfig) ([]ShapeResult, error) {
 	cfg.Duration = cmp.Or(cfg.Duration, 2*time.Second)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 4)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}, Timeout: time.Minute}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}, Timeout: exchangeFor}
 	fmt.Fprintf(cfg.Out, "%-28s %10s %8s %9s %9s %10s\n", "shape", "total", "requests", "p50", "p99", "req/s")
 	var results []ShapeResult
 	for _, s := range shapes(&cfg) {
@@ -199,7 +199,14 @@ func (r *requester) roundTrip(req *http.Request) (int, []byte, error) {
 	}
 }
 
+// exchangeFor bounds one request and its answer, as the client's Timeout
+// does for https.
+const exchangeFor = time.Minute
+
 func (r *requester) exchange(req *http.Request) (int, []byte, error) {
+	if err := r.conn.SetDeadline(time.Now().Add(exchangeFor)); err != nil {
+		return 0, nil, err
+	}
 	if err := req.Write(r.bw); err != nil {
 		return 0, nil, err
 	}
