@@ -115,7 +115,7 @@ func bulkDerived(ctx context.Context, tx *writeTx, first int64) error {
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j
 		WHERE t.id > ? AND t.status = 'REMOVED' ORDER BY 1, 2, 3`, first)
 	if err != nil {
-		return dbError("bulk load task instances", err)
+		return dbError("bulk load removed links", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO task_counts (tenant, day, type, status, n, delta)
 		SELECT tenant, `+dayOf("created_at")+`, type, status, count(*), 0 FROM tasks WHERE id > ?
