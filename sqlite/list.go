@@ -84,7 +84,7 @@ func (s *Store) pageWithTotal(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPa
 	defer rows.Close()
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
 	for rows.Next() {
-		t, err := scanRow(f, totalFirst{rows, &page.Total})
+		t, err := scanRow(f, rows, &page.Total)
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}
@@ -137,12 +137,10 @@ func pageColumns(f *tc.TaskFilter, ofT bool) string {
 	return taskColumns
 }
 
-// scanRow reads a row of pageColumns(f, ...).
-func scanRow(f *tc.TaskFilter, sc scanner) (*tc.Task, error) {
-	if f.Summary {
-		return scanSummary(sc)
-	}
-	return scanTask(sc)
+// scanRow reads a row of pageColumns(f, ...), after the page's total when
+// total is not nil.
+func scanRow(f *tc.TaskFilter, sc scanner, total *int) (*tc.Task, error) {
+	return scanColumns(sc, !f.Summary, total)
 }
 
 // instanceTotal is the query of the count of f, with its arguments, when f
@@ -158,16 +156,6 @@ func instanceTotal(f *tc.TaskFilter) (string, []any, bool) {
 	return `SELECT (SELECT count(*) FROM task_instances WHERE tenant = ? AND instance_id = ?) -
 			(SELECT count(*) FROM task_instances_removed WHERE tenant = ? AND instance_id = ?)`,
 		[]any{f.Tenant, f.InstanceID, f.Tenant, f.InstanceID}, true
-}
-
-// totalFirst scans a row whose first column is the page's total.
-type totalFirst struct {
-	sc    scanner
-	total *int
-}
-
-func (r totalFirst) Scan(dest ...any) error {
-	return r.sc.Scan(append([]any{r.total}, dest...)...)
 }
 
 // taskWhere translates a filter, without its cursor, into conditions.
@@ -246,7 +234,7 @@ func listTasks(ctx context.Context, tx *readTx, f *tc.TaskFilter, q string, args
 	defer rows.Close()
 	tasks := []*tc.Task{}
 	for rows.Next() {
-		t, err := scanRow(f, rows)
+		t, err := scanRow(f, rows, nil)
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}

@@ -19,8 +19,12 @@ const taskColumns = summaryColumns + `, context, attempts, max_attempts,
 	run_after, timeout_ms, lease_owner, lease_expires_at, cancel_requested, pause_requested,
 	exclusive, claimed_at, claims`
 
-// taskColumnCount is the number of taskColumns.
-var taskColumnCount = strings.Count(taskColumns, ",") + 1
+// taskColumnNames and summaryColumnNames are taskColumns and
+// summaryColumns one by one, in order.
+var (
+	taskColumnNames    = columnNames(taskColumns)
+	summaryColumnNames = columnNames(summaryColumns)
+)
 
 const summaryColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
 	created_at, started_at, ended_at, updated_at, attach_info`
@@ -95,24 +99,59 @@ func stateValues(t *tc.Task) ([]any, error) {
 }
 
 // scanTask reads a row of taskColumns.
-func scanTask(sc scanner) (*tc.Task, error) { return scanColumns(sc, true) }
+func scanTask(sc scanner) (*tc.Task, error) { return scanColumns(sc, true, nil) }
 
 // scanSummary reads a row of summaryColumns; the task's other fields stay
 // zero.
-func scanSummary(sc scanner) (*tc.Task, error) { return scanColumns(sc, false) }
+func scanSummary(sc scanner) (*tc.Task, error) { return scanColumns(sc, false, nil) }
 
-func scanColumns(sc scanner, all bool) (*tc.Task, error) {
-	var t tc.Task
-	var instanceIDs, taskContext, attach string
-	var created, started, ended, updated, runAfter, timeout, leaseExpires, claimed int64
-	dest := append(make([]any, 0, taskColumnCount), &t.ID, &t.Tenant, &t.Type, &t.Status, &t.Progress, &t.Code, &t.Message,
-		&instanceIDs, &t.AsyncRequestID, &created, &started, &ended, &updated, &attach)
+// scanColumns reads a row of summaryColumns, and of the rest of taskColumns
+// when all; when total is not nil, the row begins with an integer it is set
+// to. Each column is scanned into an any and converted here:
+// database/sql converts into an int or a string type of the program's own
+// by reflection, an int64 into an int through its decimal text, and every
+// local variable given to Scan is a heap object of its own.
+func scanColumns(sc scanner, all bool, total *int) (*tc.Task, error) {
+	names := summaryColumnNames
 	if all {
-		dest = append(dest, &taskContext, &t.Attempts, &t.MaxAttempts, &runAfter, &timeout, &t.LeaseOwner,
-			&leaseExpires, &t.CancelRequested, &t.PauseRequested, &t.Exclusive, &claimed, &t.Claims)
+		names = taskColumnNames
+	}
+	lead := 0
+	if total != nil {
+		lead = 1
+	}
+	vals, dest := make([]any, lead+len(names)), make([]any, lead+len(names))
+	for i := range dest {
+		dest[i] = &vals[i]
 	}
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if total != nil {
+		n, ok := vals[0].(int64)
+		if !ok {
+			return nil, fmt.Errorf("total: %T is not an integer", vals[0])
+		}
+		*total = int(n)
+	}
+	r := row{names: names, vals: vals[lead:]}
+	t := &tc.Task{
+		ID: r.int64(0), Tenant: r.text(1), Type: r.text(2), Status: tc.Status(r.text(3)),
+		Progress: int(r.int64(4)), Code: int(r.int64(5)), Message: r.text(6), AsyncRequestID: r.text(8),
+		CreatedAt: fromMillis(r.int64(9)), StartedAt: fromMillis(r.int64(10)), EndedAt: fromMillis(r.int64(11)),
+		UpdatedAt: fromMillis(r.int64(12)),
+	}
+	instanceIDs, attach := r.text(7), r.text(13)
+	if all {
+		t.Context = json.RawMessage(r.text(14))
+		t.Attempts, t.MaxAttempts = int(r.int64(15)), int(r.int64(16))
+		t.RunAfter, t.Timeout = fromMillis(r.int64(17)), time.Duration(r.int64(18))*time.Millisecond
+		t.LeaseOwner, t.LeaseExpiresAt = r.text(19), fromMillis(r.int64(20))
+		t.CancelRequested, t.PauseRequested, t.Exclusive = r.int64(21) != 0, r.int64(22) != 0, r.int64(23) != 0
+		t.ClaimedAt, t.Claims = fromMillis(r.int64(24)), r.int64(25)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("task %d: %w", t.ID, r.err)
 	}
 	var err error
 	if t.InstanceIDs, err = decodeIDs(instanceIDs); err != nil {
@@ -121,15 +160,46 @@ func scanColumns(sc scanner, all bool) (*tc.Task, error) {
 	if t.AttachInfo, err = decodeAttach(attach); err != nil {
 		return nil, fmt.Errorf("task %d: %w", t.ID, err)
 	}
-	t.CreatedAt, t.StartedAt, t.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
-	t.UpdatedAt = fromMillis(updated)
-	if all {
-		t.Context = json.RawMessage(taskContext)
-		t.RunAfter, t.LeaseExpiresAt = fromMillis(runAfter), fromMillis(leaseExpires)
-		t.Timeout = time.Duration(timeout) * time.Millisecond
-		t.ClaimedAt = fromMillis(claimed)
+	return t, nil
+}
+
+// row holds the values of a scanned row, as the driver returned them, and
+// converts them; the first value of the wrong type sets err.
+type row struct {
+	names []string // the columns, for errors
+	vals  []any
+	err   error
+}
+
+func (r *row) int64(i int) int64 {
+	v, ok := r.vals[i].(int64)
+	if !ok {
+		r.fail(i, "an integer")
 	}
-	return &t, nil
+	return v
+}
+
+func (r *row) text(i int) string {
+	v, ok := r.vals[i].(string)
+	if !ok {
+		r.fail(i, "text")
+	}
+	return v
+}
+
+func (r *row) fail(i int, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("column %s: %T is not %s", r.names[i], r.vals[i], want)
+	}
+}
+
+// columnNames splits a list of columns.
+func columnNames(list string) []string {
+	names := strings.Split(list, ",")
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+	}
+	return names
 }
 
 // scanTasks reads every row of a task query and closes it; tasks come back

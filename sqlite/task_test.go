@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -29,4 +30,56 @@ func TestDecodeIDs(t *testing.T) {
 	}
 	_, err := decodeIDs(`["a"`)
 	require.Error(t, err)
+}
+
+// valuesRow is a scanner over values as the driver returns them.
+type valuesRow []any
+
+func (r valuesRow) Scan(dest ...any) error {
+	for i, d := range dest {
+		*d.(*any) = r[i]
+	}
+	return nil
+}
+
+// TestScanColumnTypes: a value that is not of its column's type is an error
+// naming the column, not a zero.
+func TestScanColumnTypes(t *testing.T) {
+	t.Parallel()
+	summary := valuesRow{int64(7), "t1", "REBOOT", "RUNNING", int64(40), int64(0), "msg", `["cdb-1"]`, "req",
+		int64(1000), int64(2000), int64(0), int64(3000), "[]"}
+	task, err := scanSummary(summary)
+	require.NoError(t, err)
+	require.Equal(t, int64(7), task.ID)
+	require.Equal(t, 40, task.Progress)
+	require.Equal(t, []string{"cdb-1"}, task.InstanceIDs)
+	require.Equal(t, int64(3000), task.UpdatedAt.UnixMilli())
+
+	bad := slices.Clone(summary)
+	bad[4] = "40"
+	_, err = scanSummary(bad)
+	require.ErrorContains(t, err, "column progress: string is not an integer")
+	bad = slices.Clone(summary)
+	bad[6] = nil
+	_, err = scanSummary(bad)
+	require.ErrorContains(t, err, "column message: <nil> is not text")
+
+	var total int
+	task, err = scanColumns(append(valuesRow{int64(105)}, summary...), false, &total)
+	require.NoError(t, err)
+	require.Equal(t, 105, total)
+	require.Equal(t, "req", task.AsyncRequestID)
+	_, err = scanColumns(append(valuesRow{nil}, summary...), false, &total)
+	require.ErrorContains(t, err, "total: <nil> is not an integer")
+
+	all := append(slices.Clone(summary), "{}", int64(1), int64(3), int64(0), int64(0), "w1", int64(5000),
+		int64(0), int64(1), int64(1), int64(4000), int64(2))
+	task, err = scanTask(all)
+	require.NoError(t, err)
+	require.Equal(t, "w1", task.LeaseOwner)
+	require.True(t, task.PauseRequested && task.Exclusive && !task.CancelRequested)
+	require.Equal(t, int64(2), task.Claims)
+	all[len(all)-1] = 2.0
+	_, err = scanTask(all)
+	require.ErrorContains(t, err, "column claims: float64 is not an integer")
 }
