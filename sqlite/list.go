@@ -83,8 +83,9 @@ func (s *Store) pageWithTotal(ctx context.Context, f *tc.TaskFilter) (*tc.TaskPa
 	}
 	defer rows.Close()
 	page := &tc.TaskPage{Tasks: []*tc.Task{}}
+	tr := newTaskReader(!f.Summary, &page.Total)
 	for rows.Next() {
-		t, err := scanRow(f, rows, &page.Total)
+		t, err := tr.read(rows)
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}
@@ -135,12 +136,6 @@ func pageColumns(f *tc.TaskFilter, ofT bool) string {
 		return taskColumnsOfT
 	}
 	return taskColumns
-}
-
-// scanRow reads a row of pageColumns(f, ...), after the page's total when
-// total is not nil.
-func scanRow(f *tc.TaskFilter, sc scanner, total *int) (*tc.Task, error) {
-	return scanColumns(sc, !f.Summary, total)
 }
 
 // instanceTotal is the query of the count of f, with its arguments, when f
@@ -233,8 +228,9 @@ func listTasks(ctx context.Context, tx *readTx, f *tc.TaskFilter, q string, args
 	}
 	defer rows.Close()
 	tasks := []*tc.Task{}
+	tr := newTaskReader(!f.Summary, nil)
 	for rows.Next() {
-		t, err := scanRow(f, rows, nil)
+		t, err := tr.read(rows)
 		if err != nil {
 			return nil, dbError("list tasks", err)
 		}

@@ -66,8 +66,9 @@ func dueTasks(ctx context.Context, tx *writeTx, now time.Time) ([]*tc.Task, erro
 	}
 	defer rows.Close()
 	var due []*tc.Task
+	tr := newTaskReader(true, nil)
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := tr.read(rows)
 		if err != nil {
 			return nil, dbError("due tasks", err)
 		}

@@ -99,42 +99,56 @@ func stateValues(t *tc.Task) ([]any, error) {
 }
 
 // scanTask reads a row of taskColumns.
-func scanTask(sc scanner) (*tc.Task, error) { return scanColumns(sc, true, nil) }
+func scanTask(sc scanner) (*tc.Task, error) { return newTaskReader(true, nil).read(sc) }
 
 // scanSummary reads a row of summaryColumns; the task's other fields stay
 // zero.
-func scanSummary(sc scanner) (*tc.Task, error) { return scanColumns(sc, false, nil) }
+func scanSummary(sc scanner) (*tc.Task, error) { return newTaskReader(false, nil).read(sc) }
 
-// scanColumns reads a row of summaryColumns, and of the rest of taskColumns
-// when all; when total is not nil, the row begins with an integer it is set
-// to. Each column is scanned into an any and converted here:
-// database/sql converts into an int or a string type of the program's own
-// by reflection, an int64 into an int through its decimal text, and every
-// local variable given to Scan is a heap object of its own.
-func scanColumns(sc scanner, all bool, total *int) (*tc.Task, error) {
-	names := summaryColumnNames
+// taskReader reads rows of summaryColumns, and of the rest of taskColumns
+// when all; when total is not nil, each row begins with an integer it is
+// set to. Each column is scanned into an any and converted here, where
+// database/sql would convert into an int or a string type of the
+// program's own by reflection (an int64 into an int through its decimal
+// text), and every local variable given to Scan would be a heap object of
+// its own. The reader keeps its values from row to row.
+type taskReader struct {
+	names      []string
+	total      *int
+	vals, dest []any
+}
+
+func newTaskReader(all bool, total *int) *taskReader {
+	r := &taskReader{names: summaryColumnNames, total: total}
 	if all {
-		names = taskColumnNames
+		r.names = taskColumnNames
 	}
-	lead := 0
+	n := len(r.names)
 	if total != nil {
-		lead = 1
+		n++
 	}
-	vals, dest := make([]any, lead+len(names)), make([]any, lead+len(names))
-	for i := range dest {
-		dest[i] = &vals[i]
+	r.vals, r.dest = make([]any, n), make([]any, n)
+	for i := range r.dest {
+		r.dest[i] = &r.vals[i]
 	}
-	if err := sc.Scan(dest...); err != nil {
+	return r
+}
+
+// read reads the row sc is on.
+func (tr *taskReader) read(sc scanner) (*tc.Task, error) {
+	if err := sc.Scan(tr.dest...); err != nil {
 		return nil, err
 	}
-	if total != nil {
+	vals := tr.vals
+	if tr.total != nil {
 		n, ok := vals[0].(int64)
 		if !ok {
 			return nil, fmt.Errorf("total: %T is not an integer", vals[0])
 		}
-		*total = int(n)
+		*tr.total, vals = int(n), vals[1:]
 	}
-	r := row{names: names, vals: vals[lead:]}
+	all := len(tr.names) == len(taskColumnNames)
+	r := row{names: tr.names, vals: vals}
 	t := &tc.Task{
 		ID: r.int64(0), Tenant: r.text(1), Type: r.text(2), Status: tc.Status(r.text(3)),
 		Progress: int(r.int64(4)), Code: int(r.int64(5)), Message: r.text(6), AsyncRequestID: r.text(8),
@@ -207,8 +221,9 @@ func columnNames(list string) []string {
 func scanTasks(rows *sql.Rows) ([]*tc.Task, error) {
 	defer rows.Close()
 	var tasks []*tc.Task
+	tr := newTaskReader(true, nil)
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := tr.read(rows)
 		if err != nil {
 			return nil, err
 		}

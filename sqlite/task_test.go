@@ -65,11 +65,20 @@ func TestScanColumnTypes(t *testing.T) {
 	require.ErrorContains(t, err, "column message: <nil> is not text")
 
 	var total int
-	task, err = scanColumns(append(valuesRow{int64(105)}, summary...), false, &total)
+	tr := newTaskReader(false, &total)
+	task, err = tr.read(append(valuesRow{int64(105)}, summary...))
 	require.NoError(t, err)
 	require.Equal(t, 105, total)
 	require.Equal(t, "req", task.AsyncRequestID)
-	_, err = scanColumns(append(valuesRow{nil}, summary...), false, &total)
+	next := slices.Clone(summary)
+	next[0], next[1], next[7] = int64(8), "t2", `["cdb-2"]`
+	second, err := tr.read(append(valuesRow{int64(104)}, next...))
+	require.NoError(t, err)
+	require.Equal(t, 104, total)
+	require.Equal(t, []any{int64(8), "t2", []string{"cdb-2"}}, []any{second.ID, second.Tenant, second.InstanceIDs})
+	require.Equal(t, []any{int64(7), "t1", []string{"cdb-1"}}, []any{task.ID, task.Tenant, task.InstanceIDs},
+		"a reader's next row leaves the tasks it read alone")
+	_, err = tr.read(append(valuesRow{nil}, summary...))
 	require.ErrorContains(t, err, "total: <nil> is not an integer")
 
 	all := append(slices.Clone(summary), "{}", int64(1), int64(3), int64(0), int64(0), "w1", int64(5000),
