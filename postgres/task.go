@@ -19,6 +19,12 @@ const taskColumns = `id, tenant, type, status, progress, code, message, instance
 	attempts, max_attempts, run_after, timeout_ms, lease_owner, lease_expires_at,
 	cancel_requested, pause_requested, exclusive, claimed_at, claims`
 
+// summaryColumns are those of a summary (TaskFilter.Summary), in the order of
+// taskColumns: what a list shows, without the context, whose size has no
+// bound, and the engine's fields.
+const summaryColumns = `id, tenant, type, status, progress, code, message, instance_ids, async_request_id,
+	created_at, started_at, ended_at, updated_at, attach_info`
+
 // TaskInsert is TaskInsertMany with one insert.
 func (s *Store) TaskInsert(ctx context.Context, p *taskcenter.TaskInsertParams) (*taskcenter.Task, bool, error) {
 	res, err := s.TaskInsertMany(ctx, []*taskcenter.TaskInsertParams{p})

@@ -65,7 +65,8 @@ func (s *Store) countedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 		b.Queue(customPlanSQL)
 		b.Queue(q, args...).Query(func(rows pgx.Rows) (err error) {
 			page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
-				return scanTask(row)
+				var r taskRow
+				return r.scanList(row, f.Summary)
 			})
 			return err
 		})
@@ -105,7 +106,7 @@ func countedPageQuery(f *taskcenter.TaskFilter) (string, []any) {
 	}
 	args = append(args, f.Limit, max(f.Offset, 0))
 	q := fmt.Sprintf(`SELECT %s FROM (%s) AS p ORDER BY p.id DESC LIMIT $%d OFFSET $%d`,
-		pageColumns, strings.Join(branches, " UNION ALL "), len(args)-1, len(args))
+		listColumns(f, true), strings.Join(branches, " UNION ALL "), len(args)-1, len(args))
 	return q, args
 }
 
@@ -122,7 +123,7 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 		var err error
 		page.Tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) {
 			var r taskRow
-			return r.scan(row, &page.Total)
+			return r.scanList(row, f.Summary, &page.Total)
 		})
 		if err != nil {
 			return nil, err
@@ -144,7 +145,7 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (string, []any) {
 	conds, args := taskConds(totalArgs, f)
 	pageSQL, args := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
-	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + pageColumns + `, (SELECT n FROM total)
+	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + listColumns(f, true) + `, (SELECT n FROM total)
 		FROM (` + pageSQL + `) AS p`
 	return q, args
 }
@@ -194,8 +195,22 @@ func pageQuery(f *taskcenter.TaskFilter, conds []string, args []any) (string, []
 	}
 	args = append(args, f.Limit, max(f.Offset, 0))
 	q := fmt.Sprintf(`SELECT %s FROM tasks t%s ORDER BY t.id DESC LIMIT $%d OFFSET $%d`,
-		taskColumns, where(conds), len(args)-1, len(args))
+		listColumns(f, false), where(conds), len(args)-1, len(args))
 	return q, args
+}
+
+// listColumns are the columns of a page of f, of the page p when ofPage: a
+// summary's when f asks for one.
+func listColumns(f *taskcenter.TaskFilter, ofPage bool) string {
+	switch {
+	case f.Summary && ofPage:
+		return pageSummaryColumns
+	case f.Summary:
+		return summaryColumns
+	case ofPage:
+		return pageColumns
+	}
+	return taskColumns
 }
 
 // statusStrings converts statuses for a text[] argument.

@@ -30,29 +30,45 @@ type taskRow struct {
 	timeoutMS                                                int64
 }
 
-// scan reads the row into the task's columns and extra, and returns the
+// scan reads a row of taskColumns into the task and extra, and returns the
 // task.
 func (r *taskRow) scan(row pgx.Row, extra ...any) (*taskcenter.Task, error) {
+	return r.scanList(row, false, extra...)
+}
+
+// scanList reads a row of summaryColumns when summary, else of taskColumns,
+// into the task and extra, and returns the task; a summary leaves the other
+// fields zero.
+func (r *taskRow) scanList(row pgx.Row, summary bool, extra ...any) (*taskcenter.Task, error) {
 	t := &r.t
 	dest := []any{&t.ID, &t.Tenant, &t.Type, &r.status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
-		&t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated, &r.ctxJSON, &r.attach,
-		&t.Attempts, &t.MaxAttempts, &r.runAfter, &r.timeoutMS, &t.LeaseOwner, &r.leaseExpires,
-		&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &r.claimed, &t.Claims}
+		&t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated}
+	if summary {
+		dest = append(dest, &r.attach)
+	} else {
+		dest = append(dest, &r.ctxJSON, &r.attach,
+			&t.Attempts, &t.MaxAttempts, &r.runAfter, &r.timeoutMS, &t.LeaseOwner, &r.leaseExpires,
+			&t.CancelRequested, &t.PauseRequested, &t.Exclusive, &r.claimed, &t.Claims)
+	}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	t.Status = taskcenter.Status(r.status)
 	t.CreatedAt, t.StartedAt, t.EndedAt = timeOf(r.created), timeOf(r.started), timeOf(r.ended)
-	t.UpdatedAt, t.RunAfter, t.LeaseExpiresAt = timeOf(r.updated), timeOf(r.runAfter), timeOf(r.leaseExpires)
+	t.UpdatedAt = timeOf(r.updated)
+	var err error
+	if t.AttachInfo, err = attachOf(r.attach); err != nil {
+		return nil, err
+	}
+	if summary {
+		return t, nil
+	}
+	t.RunAfter, t.LeaseExpiresAt = timeOf(r.runAfter), timeOf(r.leaseExpires)
 	t.ClaimedAt = timeOf(r.claimed)
 	t.Timeout = time.Duration(r.timeoutMS) * time.Millisecond
 	t.Context = json.RawMessage(r.ctxJSON)
 	if len(t.Context) == 0 {
 		t.Context = json.RawMessage(`{}`)
-	}
-	var err error
-	if t.AttachInfo, err = attachOf(r.attach); err != nil {
-		return nil, err
 	}
 	return t, nil
 }

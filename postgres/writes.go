@@ -32,11 +32,13 @@ func (w *writes) send(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// qualifiedTaskColumns are taskColumns of tasks t, pageColumns those of a
-// page p of them (listQuery, countedPageQuery), built once.
+// qualifiedTaskColumns are taskColumns of tasks t, pageColumns and
+// pageSummaryColumns the taskColumns and summaryColumns of a page p of them
+// (listQuery, countedPageQuery), built once.
 var (
 	qualifiedTaskColumns = qualified("t", taskColumns)
 	pageColumns          = qualified("p", taskColumns)
+	pageSummaryColumns   = qualified("p", summaryColumns)
 )
 
 // qualified is the comma-separated columns cols, each prefixed with alias.

@@ -125,6 +125,7 @@ func init() {
 			{InstanceID: "cdb-1", Limit: 100},
 			{InstanceID: "cdb-2", Statuses: []tc.Status{tc.StatusRemoved, tc.StatusRunning}, Limit: 100},
 			{Statuses: []tc.Status{tc.StatusRunning}, Limit: 100},
+			{Statuses: []tc.Status{tc.StatusRunning, tc.StatusInitial, tc.StatusSucceed}, Limit: 100},
 			{Types: []string{tc.TypeReboot}, Limit: 2, Offset: 1},
 			{AsyncRequestID: "req-b", Limit: 100},
 			{ID: f.ids["g"], Limit: 100},
