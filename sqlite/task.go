@@ -101,10 +101,6 @@ func stateValues(t *tc.Task) ([]any, error) {
 // scanTask reads a row of taskColumns.
 func scanTask(sc scanner) (*tc.Task, error) { return newTaskReader(true, nil).read(sc) }
 
-// scanSummary reads a row of summaryColumns; the task's other fields stay
-// zero.
-func scanSummary(sc scanner) (*tc.Task, error) { return newTaskReader(false, nil).read(sc) }
-
 // taskReader reads rows of summaryColumns, and of the rest of taskColumns
 // when all; when total is not nil, each row begins with an integer it is
 // set to. Each column is scanned into an any and converted here, where

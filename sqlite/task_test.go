@@ -48,7 +48,7 @@ func TestScanColumnTypes(t *testing.T) {
 	t.Parallel()
 	summary := valuesRow{int64(7), "t1", "REBOOT", "RUNNING", int64(40), int64(0), "msg", `["cdb-1"]`, "req",
 		int64(1000), int64(2000), int64(0), int64(3000), "[]"}
-	task, err := scanSummary(summary)
+	task, err := newTaskReader(false, nil).read(summary)
 	require.NoError(t, err)
 	require.Equal(t, int64(7), task.ID)
 	require.Equal(t, 40, task.Progress)
@@ -57,11 +57,11 @@ func TestScanColumnTypes(t *testing.T) {
 
 	bad := slices.Clone(summary)
 	bad[4] = "40"
-	_, err = scanSummary(bad)
+	_, err = newTaskReader(false, nil).read(bad)
 	require.ErrorContains(t, err, "column progress: string is not an integer")
 	bad = slices.Clone(summary)
 	bad[6] = nil
-	_, err = scanSummary(bad)
+	_, err = newTaskReader(false, nil).read(bad)
 	require.ErrorContains(t, err, "column message: <nil> is not text")
 
 	var total int
