@@ -11,7 +11,9 @@ import (
 // The statements of the queues, each taking a JSON array.
 const (
 	// queueTasksSQL queues tasks, by id, on their instances, and marks
-	// those that hold them (013).
+	// those that hold them (013). The WHERE true is SQLite's: an upsert
+	// whose SELECT has a join must have a WHERE, or its ON is read as the
+	// join's.
 	queueTasksSQL = `INSERT INTO task_queue (tenant, instance_id, task_id, holds)
 		SELECT t.tenant, i.value, t.id, t.status IN ('INITIAL', 'RUNNING')
 		FROM json_each(?) AS j CROSS JOIN tasks AS t ON t.id = j.value

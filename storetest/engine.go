@@ -120,12 +120,8 @@ func init() {
 		last := f.exclusive(t, "ta", "a")
 		// One batch ends the holder and the oldest waiting task: the plan
 		// after it starts the next one, which waited behind both.
-		end := func(id int64, to tc.Status) *tc.TaskUpdateParams {
-			return &tc.TaskUpdateParams{Tenant: "ta", ID: id, Actor: "test", Now: f.now,
-				Update: func(task *tc.Task) error { return task.Transition(to, f.now) }}
-		}
 		res, err := f.store.TaskUpdateMany(f.ctx, []*tc.TaskUpdateParams{
-			end(holder.ID, tc.StatusKilled), end(oldest.ID, tc.StatusKilled)})
+			f.to("ta", holder.ID, tc.StatusKilled), f.to("ta", oldest.ID, tc.StatusKilled)})
 		require.NoError(t, err)
 		for _, r := range res {
 			require.NoError(t, r.Err)
@@ -141,7 +137,7 @@ func init() {
 		})
 		due1, due2 := f.exclusive(t, "ta", "a"), f.exclusive(t, "ta", "a")
 		res, err = f.store.TaskUpdateMany(f.ctx, []*tc.TaskUpdateParams{
-			end(next.ID, tc.StatusKilled), end(due1.ID, tc.StatusKilled)})
+			f.to("ta", next.ID, tc.StatusKilled), f.to("ta", due1.ID, tc.StatusKilled)})
 		require.NoError(t, err)
 		for _, r := range res {
 			require.NoError(t, r.Err)
