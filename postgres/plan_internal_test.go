@@ -294,6 +294,30 @@ func TestClaimTypesPlan(t *testing.T) {
 	require.NotContains(t, plan, "tasks_ready_type", plan)
 }
 
+// TestPromotePlan: a promotion probes its tasks by id, even when the
+// statistics count few waiting tasks and the partial index of waiting tasks
+// holds many, as when tasks were queued since the last ANALYZE.
+func TestPromotePlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migratedStore(t)
+	now := loadTasks(t, s, 20000, nil)
+	_, err := s.pool.Exec(ctx, `ANALYZE tasks`)
+	require.NoError(t, err)
+	_, err = s.pool.Exec(ctx, `UPDATE tasks SET status = 'WAITING'`)
+	require.NoError(t, err)
+	ids := make([]int64, 100)
+	for i := range ids {
+		ids[i] = int64(100 + i)
+	}
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		plan := explainAs(t, s, []string{"SET LOCAL plan_cache_mode = " + mode}, "EXPLAIN", promoteSQL,
+			ids, timeArg(now), taskcenter.ActorEngine, []int64{})
+		require.NotContains(t, plan, "tasks_waiting", plan)
+		require.Contains(t, plan, "tasks_pkey", plan)
+	}
+}
+
 // loadTasks bulk-loads n ready REBOOT tasks of instance i0 of tenant t0,
 // each changed by mod (when not nil) first, and returns their creation time.
 func loadTasks(t *testing.T, s *Store, n int, mod func(i int, task *taskcenter.Task)) time.Time {

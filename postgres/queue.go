@@ -219,29 +219,37 @@ func plan(ctx context.Context, tx pgx.Tx, entries []queued, now time.Time, silen
 	return promote(ctx, tx, ids, now, silent)
 }
 
+// promoteSQL makes the tasks of ids ($1) that are still WAITING INITIAL at
+// $2, with an event each by actor $3 but for those of $4, and returns them.
+// The status is compared by IS NOT DISTINCT FROM, which PostgreSQL cannot
+// match to the condition of the partial index of waiting tasks: with "=",
+// statistics that count few waiting tasks, as for a table that grew since
+// its last ANALYZE, make a bitmap of that whole index, the entries of tasks
+// promoted since included, look cheaper than probing the primary key by id.
+const promoteSQL = `WITH promoted AS (
+		UPDATE tasks SET status = 'INITIAL', updated_at = $2, lease_owner = '', lease_expires_at = NULL
+		WHERE id = ANY($1) AND status IS NOT DISTINCT FROM 'WAITING'
+		RETURNING ` + taskColumns + `
+	), held AS (
+		UPDATE task_queue SET holds = true WHERE task_id IN (SELECT id FROM promoted WHERE exclusive)
+	), events AS (
+		INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
+		SELECT id, tenant, $2, 'WAITING', 'INITIAL', progress, '', $3 FROM promoted
+		WHERE id <> ALL($4) ORDER BY id
+	)
+	SELECT ` + taskColumns + ` FROM promoted ORDER BY id`
+
 // promote makes the tasks of ids that are still WAITING INITIAL (what
 // Transition does, in SQL), with an event each but for those in silent, and
 // returns them as stored, by id, in one statement. Their rows need no lock
 // order: a WAITING exclusive task changes only under the locks of its
 // instances, which the caller holds.
 func promote(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, silent map[int64]bool) ([]*taskcenter.Task, error) {
-	const q = `WITH promoted AS (
-			UPDATE tasks SET status = 'INITIAL', updated_at = $2, lease_owner = '', lease_expires_at = NULL
-			WHERE id = ANY($1) AND status = 'WAITING'
-			RETURNING ` + taskColumns + `
-		), held AS (
-			UPDATE task_queue SET holds = true WHERE task_id IN (SELECT id FROM promoted WHERE exclusive)
-		), events AS (
-			INSERT INTO task_events (task_id, tenant, at, from_status, to_status, progress, message, actor)
-			SELECT id, tenant, $2, 'WAITING', 'INITIAL', progress, '', $3 FROM promoted
-			WHERE id <> ALL($4) ORDER BY id
-		)
-		SELECT ` + taskColumns + ` FROM promoted ORDER BY id`
 	quiet := slices.Collect(maps.Keys(silent))
 	if quiet == nil {
 		quiet = []int64{}
 	}
-	rows, _ := tx.Query(ctx, q, ids, timeArg(now), taskcenter.ActorEngine, quiet)
+	rows, _ := tx.Query(ctx, promoteSQL, ids, timeArg(now), taskcenter.ActorEngine, quiet)
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Task, error) { return scanTask(row) })
 	return tasks, wrapErr("promote tasks", err)
 }
