@@ -20,14 +20,18 @@ func countable(f *taskcenter.TaskFilter) bool {
 }
 
 // totalQuery is one statement whose one row and column is the exact number
-// of tasks that match f, cursor aside: a count of the few rows of an
-// instance, a request id or an id; else the counters' sums and the edges'
+// of tasks that match f, cursor aside: for an instance and nothing else, its
+// links less its removed links (instanceTotal); a count of the few rows of
+// an instance, a request id or an id; else the counters' sums and the edges'
 // counts, added and subtracted in one expression. A window without types
 // sums task_status_counts by day and, for its partial edge days, by hour;
 // a window of some types sums task_counts by day and counts its partial
 // edge days row by row. Both add the deltas of task_counts not folded yet
 // in the whole hours those counters cover.
 func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
+	if q, args, ok := instanceTotal(f); ok {
+		return q, args
+	}
 	if !countable(f) {
 		conds, args := taskConds(nil, f)
 		return `SELECT count(*) FROM tasks t` + where(conds), args
@@ -67,6 +71,21 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 		term(h.Sign, q)
 	}
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
+}
+
+// instanceTotal is the query of the count of f, with its arguments, when f
+// is an instance of a tenant and nothing else but a cursor: the instance's
+// links less the links of its removed tasks (migration 015), each read from
+// its key alone, where a count of the tasks reads each task's row for its
+// status.
+func instanceTotal(f *taskcenter.TaskFilter) (string, []any, bool) {
+	if f.InstanceID == "" || f.Tenant == taskcenter.AllTenants || f.ID != 0 || f.AsyncRequestID != "" ||
+		len(f.Types) > 0 || len(f.Statuses) > 0 || !f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() {
+		return "", nil, false
+	}
+	return `SELECT (SELECT count(*) FROM task_instances WHERE tenant = $1 AND instance_id = $2) -
+			(SELECT count(*) FROM task_instances_removed WHERE tenant = $1 AND instance_id = $2)`,
+		[]any{f.Tenant, f.InstanceID}, true
 }
 
 // The statements of the terms of a window's total take args, the arguments

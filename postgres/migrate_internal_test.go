@@ -81,6 +81,31 @@ func TestMigrationQueueHolders(t *testing.T) {
 	require.Equal(t, []string{"a:RUNNING", "c:INITIAL"}, got)
 }
 
+// TestMigrationRemovedLinks: migration 015 copies the links of the tasks
+// removed before it, each instance once, so that an instance's count leaves
+// them out from the start; the tasks that are not removed have none.
+func TestMigrationRemovedLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, 14)
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO tasks (tenant, type, status, instance_ids) VALUES
+			('ta', 'Reboot', 'REMOVED', '{a,b,a}'), ('ta', 'Reboot', 'SUCCEED', '{a}'), ('tb', 'Reboot', 'REMOVED', '{a}');
+		INSERT INTO task_instances (tenant, instance_id, task_id)
+			SELECT DISTINCT tenant, i, id FROM tasks, unnest(instance_ids) AS i`)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	rows, _ := s.pool.Query(ctx, `SELECT r.tenant || ':' || r.instance_id || ':' || t.status
+		FROM task_instances_removed r JOIN tasks t ON t.id = r.task_id ORDER BY 1`)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{"ta:a:REMOVED", "ta:b:REMOVED", "tb:a:REMOVED"}, got)
+	page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "ta", InstanceID: "a", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, 1, page.Total)
+}
+
 // TestTaskDay: task_day and task_hour are inlined into the statements that
 // call them, and agree with the days and hours that readers compute in Go.
 func TestTaskDay(t *testing.T) {

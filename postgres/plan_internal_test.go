@@ -161,6 +161,18 @@ func TestCountPlan(t *testing.T) {
 		plan = explain(t, s, q, args...)
 		require.Contains(t, plan, "task_status_counts_key", plan)
 	}
+
+	// An instance of a few hundred tasks, alone, counts its links and its
+	// removed links by their keys, without a task's row; with a status it
+	// reads the tasks.
+	q, args = totalQuery(&taskcenter.TaskFilter{Tenant: "t1", InstanceID: "i1"})
+	plan = explain(t, s, q, args...)
+	require.Contains(t, plan, "using task_instances_pkey on task_instances", plan)
+	require.Contains(t, plan, "using task_instances_removed_pkey on task_instances_removed", plan)
+	require.NotContains(t, plan, "on tasks", plan)
+	q, args = totalQuery(&taskcenter.TaskFilter{Tenant: "t1", InstanceID: "i1",
+		Statuses: []taskcenter.Status{taskcenter.StatusFailed}})
+	require.Contains(t, explain(t, s, q, args...), "on tasks", plan)
 }
 
 // TestWidenPlan: finding the tasks on several instances queued on a set of
