@@ -37,25 +37,35 @@ func migrateTo(t *testing.T, s *Store, version int) {
 	}))
 }
 
+// migratedFrom returns a store whose schema was at version when setup, a
+// script, wrote its rows, then migrated to the last version, and the rows of
+// query, one text column, read after.
+func migratedFrom(t *testing.T, version int, setup, query string) (*Store, []string) {
+	t.Helper()
+	ctx := context.Background()
+	s := openStore(t)
+	migrateTo(t, s, version)
+	_, err := s.pool.Exec(ctx, setup)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	rows, _ := s.pool.Query(ctx, query)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return s, got
+}
+
 // TestMigrationMarksSharedQueueRows: the queue rows of tasks on several
 // instances that an older schema holds are marked shared by 005, and the
 // others are not.
 func TestMigrationMarksSharedQueueRows(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := openStore(t)
-	migrateTo(t, s, 4)
-	_, err := s.pool.Exec(ctx, `
+	_, got := migratedFrom(t, 4, `
 		INSERT INTO tasks (tenant, type, status, instance_ids, exclusive) VALUES
 			('ta', 'Reboot', 'WAITING', '{a,b}', true), ('ta', 'Reboot', 'WAITING', '{a}', true);
 		INSERT INTO task_queue (tenant, instance_id, task_id)
-			SELECT 'ta', i, id FROM tasks, unnest(instance_ids) AS i`)
-	require.NoError(t, err)
-	require.NoError(t, s.Migrate(ctx))
-	rows, _ := s.pool.Query(ctx, `SELECT q.instance_id || ':' || cardinality(t.instance_ids) || ':' || q.shared
+			SELECT 'ta', i, id FROM tasks, unnest(instance_ids) AS i`,
+		`SELECT q.instance_id || ':' || cardinality(t.instance_ids) || ':' || q.shared
 		FROM task_queue q JOIN tasks t ON t.id = q.task_id ORDER BY t.id, q.instance_id`)
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
 	require.Equal(t, []string{"a:2:true", "b:2:true", "a:1:false"}, got)
 }
 
@@ -63,21 +73,14 @@ func TestMigrationMarksSharedQueueRows(t *testing.T) {
 // already hold their instances, and only those.
 func TestMigrationQueueHolders(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := openStore(t)
-	migrateTo(t, s, 13)
-	_, err := s.pool.Exec(ctx, `
+	_, got := migratedFrom(t, 13, `
 		INSERT INTO tasks (tenant, type, status, instance_ids, exclusive) VALUES
 			('ta', 'Reboot', 'RUNNING', '{a}', true), ('ta', 'Reboot', 'WAITING', '{a,b}', true),
 			('ta', 'Reboot', 'INITIAL', '{c}', true), ('ta', 'Reboot', 'WAITING', '{c}', true);
 		INSERT INTO task_queue (tenant, instance_id, task_id)
-			SELECT 'ta', i, id FROM tasks, unnest(instance_ids) AS i`)
-	require.NoError(t, err)
-	require.NoError(t, s.Migrate(ctx))
-	rows, _ := s.pool.Query(ctx, `SELECT q.instance_id || ':' || t.status FROM task_queue q JOIN tasks t ON t.id = q.task_id
+			SELECT 'ta', i, id FROM tasks, unnest(instance_ids) AS i`,
+		`SELECT q.instance_id || ':' || t.status FROM task_queue q JOIN tasks t ON t.id = q.task_id
 		WHERE q.holds ORDER BY q.instance_id`)
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
 	require.Equal(t, []string{"a:RUNNING", "c:INITIAL"}, got)
 }
 
@@ -86,22 +89,15 @@ func TestMigrationQueueHolders(t *testing.T) {
 // them out from the start; the tasks that are not removed have none.
 func TestMigrationRemovedLinks(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := openStore(t)
-	migrateTo(t, s, 14)
-	_, err := s.pool.Exec(ctx, `
+	s, got := migratedFrom(t, 14, `
 		INSERT INTO tasks (tenant, type, status, instance_ids) VALUES
 			('ta', 'Reboot', 'REMOVED', '{a,b,a}'), ('ta', 'Reboot', 'SUCCEED', '{a}'), ('tb', 'Reboot', 'REMOVED', '{a}');
 		INSERT INTO task_instances (tenant, instance_id, task_id)
-			SELECT DISTINCT tenant, i, id FROM tasks, unnest(instance_ids) AS i`)
-	require.NoError(t, err)
-	require.NoError(t, s.Migrate(ctx))
-	rows, _ := s.pool.Query(ctx, `SELECT r.tenant || ':' || r.instance_id || ':' || t.status
+			SELECT DISTINCT tenant, i, id FROM tasks, unnest(instance_ids) AS i`,
+		`SELECT r.tenant || ':' || r.instance_id || ':' || t.status
 		FROM task_instances_removed r JOIN tasks t ON t.id = r.task_id ORDER BY 1`)
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
 	require.Equal(t, []string{"ta:a:REMOVED", "ta:b:REMOVED", "tb:a:REMOVED"}, got)
-	page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: "ta", InstanceID: "a", Limit: 10})
+	page, err := s.TaskList(context.Background(), &taskcenter.TaskFilter{Tenant: "ta", InstanceID: "a", Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, 1, page.Total)
 }
