@@ -103,15 +103,21 @@ func deltasQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
 }
 
 // rangeQuery counts the tasks of f created in [from, to) milliseconds,
-// within the covering index of (tenant, created_at, status, type).
+// within the covering index of (tenant, created_at, end_status, type): a
+// living task's status is read from its row (ofStatuses).
 func rangeQuery(f *tc.TaskFilter, from, to int64) (string, []any) {
-	w := kindWhere(f)
+	w := &where{}
+	w.tenant(f.Tenant)
+	if len(f.Types) > 0 {
+		in(w, "type", f.Types)
+	}
+	ofStatuses(w, f.Statuses)
 	w.add("created_at >= ? AND created_at < ?", from, to)
-	return "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_status_type" + w.String(), w.args
+	return "SELECT count(*) FROM tasks INDEXED BY tasks_tenant_created_at_end_status_type" + w.String(), w.args
 }
 
-// kindWhere is the tenant, statuses and types of f as conditions, which
-// tasks and task_counts share.
+// kindWhere is the tenant, statuses and types of f as conditions on the
+// counters.
 func kindWhere(f *tc.TaskFilter) *where {
 	w := &where{}
 	w.tenant(f.Tenant)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 
 	tc "github.com/taskcenter/taskcenter"
 )
@@ -176,11 +177,7 @@ func taskWhere(f *tc.TaskFilter) *where {
 	if len(f.Types) > 0 {
 		in(w, "type", f.Types)
 	}
-	if len(f.Statuses) > 0 {
-		in(w, "status", f.Statuses)
-	} else {
-		w.add("status <> ?", tc.StatusRemoved)
-	}
+	ofStatuses(w, f.Statuses)
 	if f.AsyncRequestID != "" {
 		w.add("async_request_id = ? AND async_request_id <> ''", f.AsyncRequestID) // <> '' selects the partial index
 	}
@@ -191,6 +188,42 @@ func taskWhere(f *tc.TaskFilter) *where {
 		w.add("created_at < ?", millis(f.CreatedBefore))
 	}
 	return w
+}
+
+// ofStatuses adds the condition that a task be in one of statuses, or, for
+// none, that it not be removed, in terms of end_status (migration 014),
+// which the covering list indexes hold: an ended status is the task's
+// end_status, a living one is read from the row of each task whose
+// end_status is empty, the few that live.
+func ofStatuses(w *where, statuses []tc.Status) {
+	if len(statuses) == 0 {
+		w.add("end_status <> ?", tc.StatusRemoved)
+		return
+	}
+	var ended, living []tc.Status
+	for _, s := range statuses {
+		if s.Terminal() {
+			ended = append(ended, s)
+		} else {
+			living = append(living, s)
+		}
+	}
+	var e, l where
+	if len(ended) > 0 {
+		in(&e, "end_status", ended)
+	}
+	if len(living) > 0 {
+		l.add("end_status = ''")
+		in(&l, "status", living)
+	}
+	switch {
+	case len(living) == 0:
+		w.add(e.conds[0], e.args...)
+	case len(ended) == 0:
+		w.add(strings.Join(l.conds, " AND "), l.args...)
+	default:
+		w.add("("+e.conds[0]+" OR ("+strings.Join(l.conds, " AND ")+"))", append(e.args, l.args...)...)
+	}
 }
 
 // pageFrom is the FROM clause of a page of f. A filter of a tenant on
@@ -204,7 +237,7 @@ func pageFrom(f *tc.TaskFilter) string {
 	case !countable(f):
 		return "tasks"
 	case len(f.Statuses) == 1:
-		return "tasks INDEXED BY tasks_tenant_status_id_cov"
+		return "tasks INDEXED BY tasks_tenant_end_status_id_cov"
 	case len(f.Types) == 1:
 		return "tasks INDEXED BY tasks_tenant_type_id_cov"
 	}

@@ -179,6 +179,38 @@ func TestMigrationQueueHolders(t *testing.T) {
 	require.Equal(t, []string{"i1:1", "i3:3"}, held)
 }
 
+// TestMigrationEndStatus: 014 gives the tasks there are the status they
+// ended in as end_status, an empty one to those that live, and lists by
+// ended and by living statuses find them through it.
+func TestMigrationEndStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migratedBelow(t, 14)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
+		VALUES ('ta', 'T', 'SUCCEED', '[]', ?1, ?1), ('ta', 'T', 'RUNNING', '[]', ?1, ?1),
+			('ta', 'T', 'REMOVED', '[]', ?1, ?1), ('ta', 'T', 'WAITING', '[]', ?1, ?1)`, start)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(ctx))
+	rows, err := s.writer.QueryContext(ctx, `SELECT status || ':' || end_status FROM tasks ORDER BY id`)
+	require.NoError(t, err)
+	var got []string
+	for rows.Next() {
+		var v string
+		require.NoError(t, rows.Scan(&v))
+		got = append(got, v)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"SUCCEED:SUCCEED", "RUNNING:", "REMOVED:REMOVED", "WAITING:"}, got)
+	for status, id := range map[tc.Status]int64{tc.StatusSucceed: 1, tc.StatusRunning: 2} {
+		page, err := s.TaskList(ctx, &tc.TaskFilter{Tenant: "ta", Statuses: []tc.Status{status}, Limit: 5,
+			CreatedAfter: time.UnixMilli(start - 1), CreatedBefore: time.UnixMilli(start + 1)})
+		require.NoError(t, err)
+		require.Len(t, page.Tasks, 1, status)
+		require.Equal(t, id, page.Tasks[0].ID)
+	}
+}
+
 // TestMigrateRefusesNewerSchema: a database with a migration this build
 // does not know was made by a later taskcenter, and is refused rather than
 // used.

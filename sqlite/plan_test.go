@@ -76,7 +76,10 @@ func TestPagePlan(t *testing.T) {
 		index string
 	}{
 		{"tenant", tc.TaskFilter{}, "tasks_tenant_id_cov"},
-		{"status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed}}, "tasks_tenant_status_id_cov"},
+		{"status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed}}, "tasks_tenant_end_status_id_cov"},
+		// A living status walks the living tasks, whose end_status is ''.
+		{"living status", tc.TaskFilter{Statuses: []tc.Status{tc.StatusRunning}}, "tasks_tenant_end_status_id_cov"},
+		{"ended and living", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed, tc.StatusRunning}}, "tasks_tenant_id_cov"},
 		{"statuses", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed, tc.StatusKilled}}, "tasks_tenant_id_cov"},
 		{"type", tc.TaskFilter{Types: []string{tc.TypeReboot}}, "tasks_tenant_type_id_cov"},
 		{"types", tc.TaskFilter{Types: []string{tc.TypeReboot, tc.TypeRollback, tc.TypeSQLOperation}}, "tasks_tenant_id_cov"},
@@ -86,7 +89,7 @@ func TestPagePlan(t *testing.T) {
 		{"window+type", tc.TaskFilter{CreatedAfter: month, CreatedBefore: now, Types: []string{"RestartInstance"}},
 			"tasks_tenant_type_id_cov"},
 		{"status+type+cursor", tc.TaskFilter{Statuses: []tc.Status{tc.StatusFailed}, Types: []string{tc.TypeReboot},
-			BeforeID: 1000}, "tasks_tenant_status_id_cov"},
+			BeforeID: 1000}, "tasks_tenant_end_status_id_cov"},
 	} {
 		c.f.Tenant, c.f.Limit = "ta", 20
 		q, args := pageQuery(&c.f)
@@ -117,7 +120,11 @@ func TestCountPlan(t *testing.T) {
 	require.Contains(t, all, "USING COVERING INDEX task_counts_sum (tenant=? AND day>? AND day<?)", all)
 	q, args = rangeQuery(f, 1, 2)
 	all = queryPlan(t, s, q, args...)
-	require.Contains(t, all, "USING COVERING INDEX tasks_tenant_created_at_status_type (tenant=? AND created_at>? AND created_at<?)", all)
+	require.Contains(t, all, "USING COVERING INDEX tasks_tenant_created_at_end_status_type (tenant=? AND created_at>? AND created_at<?)", all)
+	// A living status is read from the rows of the living tasks only.
+	q, args = rangeQuery(&tc.TaskFilter{Tenant: "ta", Statuses: []tc.Status{tc.StatusRunning}}, 1, 2)
+	all = queryPlan(t, s, q, args...)
+	require.Contains(t, all, "USING INDEX tasks_tenant_created_at_end_status_type (tenant=? AND created_at>? AND created_at<?)", all)
 	// Without types, days and hours are ranges of task_status_counts' key.
 	f.Types = nil
 	q, args = periodsQuery(f, true, 1, 2)

@@ -41,7 +41,7 @@ var (
 var stateColumns = []string{
 	"status", "progress", "code", "message", "started_at", "ended_at", "updated_at", "context",
 	"attach_info", "attempts", "max_attempts", "run_after", "timeout_ms", "lease_owner",
-	"lease_expires_at", "cancel_requested", "pause_requested", "claimed_at",
+	"lease_expires_at", "cancel_requested", "pause_requested", "claimed_at", "end_status",
 }
 
 // TaskGet returns a task of the tenant, or ErrNotFound.
@@ -94,8 +94,19 @@ func stateValues(t *tc.Task) ([]any, error) {
 		t.Status, t.Progress, t.Code, t.Message, millis(t.StartedAt), millis(t.EndedAt),
 		millis(t.UpdatedAt), taskContext, attach, t.Attempts, t.MaxAttempts, millis(t.RunAfter),
 		t.Timeout.Milliseconds(), t.LeaseOwner, millis(t.LeaseExpiresAt), t.CancelRequested, t.PauseRequested,
-		millis(t.ClaimedAt),
+		millis(t.ClaimedAt), endStatus(t.Status),
 	}, nil
+}
+
+// endStatus is the end_status column of a task in status s (migration 014):
+// s when a task ends in it, "" while the task lives. A statement that sets
+// status sets end_status with it, but for a change between living statuses
+// (a claim, a promotion), which leaves it and the list indexes alone.
+func endStatus(s tc.Status) string {
+	if s.Terminal() {
+		return string(s)
+	}
+	return ""
 }
 
 // scanTask reads a row of taskColumns.

@@ -179,7 +179,7 @@ func storedForm(t *tc.Task) (*tc.Task, error) {
 
 // indexedStates are the stateColumns in the keys or conditions of task
 // indexes.
-var indexedStates = []string{"status", "run_after", "ended_at"}
+var indexedStates = []string{"status", "run_after", "ended_at", "end_status"}
 
 // progressColumns returns the stateColumns but indexedStates, in order.
 func progressColumns() []string {
