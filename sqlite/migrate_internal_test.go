@@ -99,11 +99,8 @@ func TestMigrationCountDeltas(t *testing.T) {
 func TestMigrationTaskClaims(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := migratedBelow(t, 8)
-	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner, created_at, updated_at)
-		VALUES ('ta', 'T', 'RUNNING', 2, 'w', ?1, ?1), ('ta', 'T', 'INITIAL', 1, '', ?1, ?1)`, start)
-	require.NoError(t, err)
+	s, start := belowWithTasks(t, 8, `INSERT INTO tasks (tenant, type, status, attempts, lease_owner, created_at, updated_at)
+		VALUES ('ta', 'T', 'RUNNING', 2, 'w', ?1, ?1), ('ta', 'T', 'INITIAL', 1, '', ?1, ?1)`)
 	require.NoError(t, s.Migrate(ctx))
 	running, err := s.TaskGet(ctx, "ta", 1)
 	require.NoError(t, err)
@@ -123,13 +120,10 @@ func TestMigrationTaskClaims(t *testing.T) {
 func TestMigrationRemovedLinks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := migratedBelow(t, 11)
-	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
+	s, _ := belowWithTasks(t, 11, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
 		VALUES ('ta', 'T', 'SUCCEED', '["i1"]', ?1, ?1), ('ta', 'T', 'REMOVED', '["i1","i2"]', ?1, ?1),
-			('ta', 'T', 'RUNNING', '["i2"]', ?1, ?1), ('tb', 'T', 'REMOVED', '["i1"]', ?1, ?1)`, start)
-	require.NoError(t, err)
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
+			('ta', 'T', 'RUNNING', '["i2"]', ?1, ?1), ('tb', 'T', 'REMOVED', '["i1"]', ?1, ?1)`)
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(ctx))
@@ -157,25 +151,14 @@ func TestMigrationRemovedLinks(t *testing.T) {
 func TestMigrationQueueHolders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := migratedBelow(t, 13)
-	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at, exclusive)
+	s, _ := belowWithTasks(t, 13, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at, exclusive)
 		VALUES ('ta', 'T', 'RUNNING', '["i1"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i1","i2"]', ?1, ?1, 1),
-			('ta', 'T', 'INITIAL', '["i3"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i3"]', ?1, ?1, 1)`, start)
-	require.NoError(t, err)
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id)
+			('ta', 'T', 'INITIAL', '["i3"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i3"]', ?1, ?1, 1)`)
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(ctx))
-	rows, err := s.writer.QueryContext(ctx, `SELECT instance_id || ':' || task_id FROM task_queue WHERE holds ORDER BY 1`)
-	require.NoError(t, err)
-	var held []string
-	for rows.Next() {
-		var h string
-		require.NoError(t, rows.Scan(&h))
-		held = append(held, h)
-	}
-	require.NoError(t, rows.Err())
+	held := textRows(t, s, `SELECT instance_id || ':' || task_id FROM task_queue WHERE holds ORDER BY 1`)
 	require.Equal(t, []string{"i1:1", "i3:3"}, held)
 }
 
@@ -185,22 +168,11 @@ func TestMigrationQueueHolders(t *testing.T) {
 func TestMigrationEndStatus(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := migratedBelow(t, 14)
-	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
+	s, start := belowWithTasks(t, 14, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
 		VALUES ('ta', 'T', 'SUCCEED', '[]', ?1, ?1), ('ta', 'T', 'RUNNING', '[]', ?1, ?1),
-			('ta', 'T', 'REMOVED', '[]', ?1, ?1), ('ta', 'T', 'WAITING', '[]', ?1, ?1)`, start)
-	require.NoError(t, err)
+			('ta', 'T', 'REMOVED', '[]', ?1, ?1), ('ta', 'T', 'WAITING', '[]', ?1, ?1)`)
 	require.NoError(t, s.Migrate(ctx))
-	rows, err := s.writer.QueryContext(ctx, `SELECT status || ':' || end_status FROM tasks ORDER BY id`)
-	require.NoError(t, err)
-	var got []string
-	for rows.Next() {
-		var v string
-		require.NoError(t, rows.Scan(&v))
-		got = append(got, v)
-	}
-	require.NoError(t, rows.Err())
+	got := textRows(t, s, `SELECT status || ':' || end_status FROM tasks ORDER BY id`)
 	require.Equal(t, []string{"SUCCEED:SUCCEED", "RUNNING:", "REMOVED:REMOVED", "WAITING:"}, got)
 	for status, id := range map[tc.Status]int64{tc.StatusSucceed: 1, tc.StatusRunning: 2} {
 		page, err := s.TaskList(ctx, &tc.TaskFilter{Tenant: "ta", Statuses: []tc.Status{status}, Limit: 5,
@@ -209,6 +181,33 @@ func TestMigrationEndStatus(t *testing.T) {
 		require.Len(t, page.Tasks, 1, status)
 		require.Equal(t, id, page.Tasks[0].ID)
 	}
+}
+
+// belowWithTasks returns a store migrated below version whose tasks insert
+// wrote, with ?1 their time of creation, and that time.
+func belowWithTasks(t *testing.T, version int, insert string) (*Store, int64) {
+	t.Helper()
+	s := migratedBelow(t, version)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	_, err := s.writer.ExecContext(context.Background(), insert, start)
+	require.NoError(t, err)
+	return s, start
+}
+
+// textRows returns the rows of query, one text column, read by the writer.
+func textRows(t *testing.T, s *Store, query string) []string {
+	t.Helper()
+	rows, err := s.writer.QueryContext(context.Background(), query)
+	require.NoError(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v string
+		require.NoError(t, rows.Scan(&v))
+		got = append(got, v)
+	}
+	require.NoError(t, rows.Err())
+	return got
 }
 
 // TestMigrateRefusesNewerSchema: a database with a migration this build
