@@ -73,14 +73,20 @@ func totalQuery(f *taskcenter.TaskFilter) (string, []any) {
 	return `SELECT 0::bigint` + strings.Join(terms, ""), args // 0 for an empty window
 }
 
+// instanceOnly reports whether f is an instance of a tenant and nothing
+// else but a cursor and paging.
+func instanceOnly(f *taskcenter.TaskFilter) bool {
+	return f.InstanceID != "" && f.Tenant != taskcenter.AllTenants && f.ID == 0 && f.AsyncRequestID == "" &&
+		len(f.Types) == 0 && len(f.Statuses) == 0 && f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero()
+}
+
 // instanceTotal is the query of the count of f, with its arguments, when f
 // is an instance of a tenant and nothing else but a cursor: the instance's
 // links less the links of its removed tasks (migration 015), each read from
 // its key alone, where a count of the tasks reads each task's row for its
 // status.
 func instanceTotal(f *taskcenter.TaskFilter) (string, []any, bool) {
-	if f.InstanceID == "" || f.Tenant == taskcenter.AllTenants || f.ID != 0 || f.AsyncRequestID != "" ||
-		len(f.Types) > 0 || len(f.Statuses) > 0 || !f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() {
+	if !instanceOnly(f) {
 		return "", nil, false
 	}
 	return `SELECT (SELECT count(*) FROM task_instances WHERE tenant = $1 AND instance_id = $2) -

@@ -115,6 +115,37 @@ func TestPagePlan(t *testing.T) {
 	}
 }
 
+// TestInstancePagePlan: the page of an instance alone walks the instance's
+// links backwards and reads each task by its primary key, on a plan for its
+// arguments and on the generic plan its pool comes to, with a cursor or
+// without; a total of 0 reads no task.
+func TestInstancePagePlan(t *testing.T) {
+	t.Parallel()
+	s, _ := setupPlan(t)
+	for _, f := range []*taskcenter.TaskFilter{
+		{Tenant: "t0", InstanceID: "i0", Limit: 20},
+		{Tenant: "t0", InstanceID: "i0", Limit: 20, Offset: 40, BeforeID: 30000, Summary: true},
+	} {
+		totalSQL, totalArgs := totalQuery(f)
+		q, args := listQuery(f, totalSQL, totalArgs)
+		for _, mode := range []string{customPlanSQL, genericPlanSQL} {
+			plan := explainAs(t, s, []string{mode}, "EXPLAIN", q, args...)
+			// Index only once a vacuum has marked the links' pages all
+			// visible, which a concurrent transaction can hold back.
+			require.Regexp(t, `Index (Only )?Scan Backward using task_instances_pkey on task_instances ti`, plan, "%s\n%s", mode, plan)
+			require.Contains(t, plan, "Index Scan using tasks_pkey on tasks", "%s\n%s", mode, plan)
+			require.NotContains(t, plan, "tasks_tenant_id", "%s\n%s", mode, plan)
+			require.NotRegexp(t, `Sort\s+\(`, plan, "%s\n%s", mode, plan)
+		}
+	}
+	f := &taskcenter.TaskFilter{Tenant: "t0", InstanceID: "nowhere", Limit: 20}
+	totalSQL, totalArgs := totalQuery(f)
+	q, args := listQuery(f, totalSQL, totalArgs)
+	read := explainAs(t, s, nil, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", q, args...)
+	require.Contains(t, read, "One-Time Filter", read)
+	require.Regexp(t, `Index Scan using tasks_pkey on tasks \(never executed\)`, read)
+}
+
 // TestEmptyTotalReadsNoPage: the page of a counted list whose total is 0
 // reads no index at all, whatever its plan.
 func TestEmptyTotalReadsNoPage(t *testing.T) {

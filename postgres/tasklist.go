@@ -143,10 +143,41 @@ func (s *Store) scannedList(ctx context.Context, f *taskcenter.TaskFilter) (*tas
 // listQuery is the statement of a page of f with the total of totalQuery
 // (totalSQL, totalArgs) in a last column of each row.
 func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (string, []any) {
-	conds, args := taskConds(totalArgs, f)
-	pageSQL, args := pageQuery(f, append(conds, "(SELECT n FROM total) > 0"), args)
+	const guard = "(SELECT n FROM total) > 0"
+	var pageSQL string
+	var args []any
+	if instanceOnly(f) {
+		pageSQL, args = instancePageQuery(f, guard, totalArgs)
+	} else {
+		var conds []string
+		conds, args = taskConds(totalArgs, f)
+		pageSQL, args = pageQuery(f, append(conds, guard), args)
+	}
 	q := `WITH total(n) AS (` + totalSQL + `) SELECT ` + listColumns(f, true) + `, (SELECT n FROM total)
 		FROM (` + pageSQL + `) AS p`
+	return q, args
+}
+
+// instancePageQuery selects the page of f, an instance alone (instanceOnly),
+// among its tasks when guard holds: the instance's links walked in id order,
+// each link's task read by its primary key. The OFFSET 0 keeps the task's
+// conditions out of its probe: with the tenant among them PostgreSQL probes
+// the index of (tenant, id) for the same row, whose keys cost more to
+// compare (a third of the page's time at 10M).
+func instancePageQuery(f *taskcenter.TaskFilter, guard string, args []any) (string, []any) {
+	args = append(args, f.Tenant, f.InstanceID, string(taskcenter.StatusRemoved))
+	tenant, instance, removed := len(args)-2, len(args)-1, len(args)
+	conds := []string{fmt.Sprintf("ti.tenant = $%d", tenant), fmt.Sprintf("ti.instance_id = $%d", instance),
+		fmt.Sprintf("t.tenant = $%d", tenant), fmt.Sprintf("t.status <> $%d", removed), guard}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		conds = append(conds, fmt.Sprintf("ti.task_id < $%d", len(args)))
+	}
+	args = append(args, f.Limit, max(f.Offset, 0))
+	q := fmt.Sprintf(`SELECT t.* FROM task_instances ti
+		CROSS JOIN LATERAL (SELECT %s FROM tasks WHERE tasks.id = ti.task_id OFFSET 0) AS t%s
+		ORDER BY ti.task_id DESC LIMIT $%d OFFSET $%d`,
+		listColumns(f, false), where(conds), len(args)-1, len(args))
 	return q, args
 }
 
