@@ -260,6 +260,10 @@ func TestParamsNumbered(t *testing.T) {
 	totalSQL, totalArgs := totalQuery(&instance)
 	q, args := listQuery(&instance, totalSQL, totalArgs)
 	check("instance list", q, args)
+	alone := taskcenter.TaskFilter{Tenant: "t0", InstanceID: "cdb-1", Limit: 20, Offset: 5, BeforeID: 900}
+	totalSQL, totalArgs = totalQuery(&alone)
+	q, args = listQuery(&alone, totalSQL, totalArgs)
+	check("instance alone", q, args)
 }
 
 // TestListsPlannedPerRun: the pool of the lists plans every run for its

@@ -163,7 +163,7 @@ func listQuery(f *taskcenter.TaskFilter, totalSQL string, totalArgs []any) (stri
 // each link's task read by its primary key. The OFFSET 0 keeps the task's
 // conditions out of its probe: with the tenant among them PostgreSQL probes
 // the index of (tenant, id) for the same row, whose keys cost more to
-// compare (a third of the page's time at 10M).
+// compare (74 µs a page of 20 at 10M, against 52).
 func instancePageQuery(f *taskcenter.TaskFilter, guard string, args []any) (string, []any) {
 	args = append(args, f.Tenant, f.InstanceID, string(taskcenter.StatusRemoved))
 	tenant, instance, removed := len(args)-2, len(args)-1, len(args)
