@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,10 +48,10 @@ func (s *Store) CredentialCount(ctx context.Context, role taskcenter.Role) (int,
 func scanCredential(row pgx.Row) (*taskcenter.Credential, error) {
 	var c taskcenter.Credential
 	var kind, role string
-	var created *time.Time
+	var created nullTime
 	if err := row.Scan(&c.ID, &c.Tenant, &kind, &role, &c.Secret, &c.TokenHash, &created); err != nil {
 		return nil, err
 	}
-	c.Kind, c.Role, c.CreatedAt = taskcenter.CredentialKind(kind), taskcenter.Role(role), timeOf(created)
+	c.Kind, c.Role, c.CreatedAt = taskcenter.CredentialKind(kind), taskcenter.Role(role), created.Time
 	return &c, nil
 }

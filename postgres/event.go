@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -54,11 +53,11 @@ func (s *Store) TaskEventList(ctx context.Context, p *taskcenter.TaskEventListPa
 // scanEvent reads a task_events row.
 func scanEvent(row pgx.CollectableRow) (*taskcenter.Event, error) {
 	var e taskcenter.Event
-	var at *time.Time
+	var at nullTime
 	var from, to string
 	if err := row.Scan(&e.Seq, &e.TaskID, &at, &from, &to, &e.Progress, &e.Message, &e.Actor); err != nil {
 		return nil, err
 	}
-	e.At, e.From, e.To = timeOf(at), taskcenter.Status(from), taskcenter.Status(to)
+	e.At, e.From, e.To = at.Time, taskcenter.Status(from), taskcenter.Status(to)
 	return &e, nil
 }

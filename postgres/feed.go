@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,12 +18,12 @@ func (s *Store) EventsAfter(ctx context.Context, afterSeq int64, limit int) ([]*
 	rows, _ := s.pool.Query(ctx, q, afterSeq, limit)
 	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*taskcenter.Event, error) {
 		var e taskcenter.Event
-		var at *time.Time
+		var at nullTime
 		var from, to string
 		if err := row.Scan(&e.Seq, &e.TaskID, &e.Tenant, &at, &from, &to, &e.Progress, &e.Message, &e.Actor); err != nil {
 			return nil, err
 		}
-		e.At, e.From, e.To = timeOf(at), taskcenter.Status(from), taskcenter.Status(to)
+		e.At, e.From, e.To = at.Time, taskcenter.Status(from), taskcenter.Status(to)
 		return &e, nil
 	})
 	if err != nil {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -66,11 +65,11 @@ func (s *Store) InstanceList(ctx context.Context, f *taskcenter.InstanceFilter) 
 // scanInstance reads a row of instanceColumns.
 func scanInstance(row pgx.Row) (*taskcenter.Instance, error) {
 	var inst taskcenter.Instance
-	var created, updated *time.Time
+	var created, updated nullTime
 	err := row.Scan(&inst.Tenant, &inst.ID, &inst.Name, &inst.Engine, &inst.Region, &inst.Status, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
-	inst.CreatedAt, inst.UpdatedAt = timeOf(created), timeOf(updated)
+	inst.CreatedAt, inst.UpdatedAt = created.Time, updated.Time
 	return &inst, nil
 }

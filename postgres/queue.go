@@ -175,9 +175,9 @@ func queueOn(b *pgx.Batch, keys []instanceKey, now time.Time, entries *[]queued)
 		*entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (queued, error) {
 			var e queued
 			var status string
-			var runAfter *time.Time
+			var runAfter nullTime
 			err := row.Scan(&e.tenant, &e.ID, &status, &runAfter, &e.InstanceIDs)
-			e.Status, e.RunAfter = taskcenter.Status(status), timeOf(runAfter)
+			e.Status, e.RunAfter = taskcenter.Status(status), runAfter.Time
 			return e, err
 		})
 		return wrapErr("load queue", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/taskcenter/taskcenter"
@@ -197,12 +198,19 @@ func timeArg(t time.Time) any {
 	return t.UTC().Truncate(time.Millisecond)
 }
 
-// timeOf is the time.Time read from a nullable timestamptz column.
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
+// nullTime receives a nullable timestamptz column: the time in UTC, and the
+// zero time for NULL. pgx scans it through its direct plan for timestamptz;
+// a *time.Time target would go through a plan that allocates a pointer for
+// every value read.
+type nullTime struct{ time.Time }
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (n *nullTime) ScanTimestamptz(v pgtype.Timestamptz) error {
+	n.Time = time.Time{}
+	if v.Valid {
+		n.Time = v.Time.UTC()
 	}
-	return t.UTC()
+	return nil
 }
 
 // tenantScope appends the condition that scopes a query to tenant, unless

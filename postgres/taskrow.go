@@ -24,8 +24,8 @@ func scanTask(row pgx.Row) (*taskcenter.Task, error) {
 type taskRow struct {
 	t                                                        taskcenter.Task
 	status                                                   string
-	created, started, ended, updated, runAfter, leaseExpires *time.Time
-	claimed                                                  *time.Time
+	created, started, ended, updated, runAfter, leaseExpires nullTime
+	claimed                                                  nullTime
 	ctxJSON, attach                                          []byte
 	timeoutMS                                                int64
 }
@@ -41,8 +41,9 @@ func (r *taskRow) scan(row pgx.Row, extra ...any) (*taskcenter.Task, error) {
 // fields zero.
 func (r *taskRow) scanList(row pgx.Row, summary bool, extra ...any) (*taskcenter.Task, error) {
 	t := &r.t
-	dest := []any{&t.ID, &t.Tenant, &t.Type, &r.status, &t.Progress, &t.Code, &t.Message, &t.InstanceIDs,
-		&t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated}
+	// Room for every column of taskColumns and extra, so that one slice is made.
+	dest := append(make([]any, 0, 26+len(extra)), &t.ID, &t.Tenant, &t.Type, &r.status, &t.Progress, &t.Code,
+		&t.Message, &t.InstanceIDs, &t.AsyncRequestID, &r.created, &r.started, &r.ended, &r.updated)
 	if summary {
 		dest = append(dest, &r.attach)
 	} else {
@@ -54,8 +55,8 @@ func (r *taskRow) scanList(row pgx.Row, summary bool, extra ...any) (*taskcenter
 		return nil, err
 	}
 	t.Status = taskcenter.Status(r.status)
-	t.CreatedAt, t.StartedAt, t.EndedAt = timeOf(r.created), timeOf(r.started), timeOf(r.ended)
-	t.UpdatedAt = timeOf(r.updated)
+	t.CreatedAt, t.StartedAt, t.EndedAt = r.created.Time, r.started.Time, r.ended.Time
+	t.UpdatedAt = r.updated.Time
 	var err error
 	if t.AttachInfo, err = attachOf(r.attach); err != nil {
 		return nil, err
@@ -63,8 +64,8 @@ func (r *taskRow) scanList(row pgx.Row, summary bool, extra ...any) (*taskcenter
 	if summary {
 		return t, nil
 	}
-	t.RunAfter, t.LeaseExpiresAt = timeOf(r.runAfter), timeOf(r.leaseExpires)
-	t.ClaimedAt = timeOf(r.claimed)
+	t.RunAfter, t.LeaseExpiresAt = r.runAfter.Time, r.leaseExpires.Time
+	t.ClaimedAt = r.claimed.Time
 	t.Timeout = time.Duration(r.timeoutMS) * time.Millisecond
 	t.Context = json.RawMessage(r.ctxJSON)
 	if len(t.Context) == 0 {
