@@ -123,7 +123,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 	// them must not be held in memory at once.
 	limit := f.Limit
 	out := rawTaskList{Tasks: []json.RawMessage{}}
-	size, first := 0, true
+	first := true
 	for {
 		part := *f
 		part.Limit = min(limit-len(out.Tasks), listPart) + 1 // one more tells whether more follow
@@ -143,18 +143,18 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if len(out.Tasks) > 0 && size+len(b) > maxPageBytes {
+			if len(out.Tasks) > 0 && out.size+len(b) > maxPageBytes {
 				out.NextCursor = encodeCursor(out.lastID)
-				return writeJSON(w, http.StatusOK, out)
+				return out.write(w)
 			}
-			out.Tasks, out.lastID, size = append(out.Tasks, b), t.ID, size+len(b)
+			out.Tasks, out.lastID, out.size = append(out.Tasks, b), t.ID, out.size+len(b)
 		}
 		if !more {
-			return writeJSON(w, http.StatusOK, out)
+			return out.write(w)
 		}
 		if len(out.Tasks) == limit {
 			out.NextCursor = encodeCursor(out.lastID)
-			return writeJSON(w, http.StatusOK, out)
+			return out.write(w)
 		}
 		f.BeforeID = out.lastID
 	}
@@ -170,10 +170,39 @@ const (
 
 // rawTaskList is a TaskList whose tasks are encoded already.
 type rawTaskList struct {
-	Tasks      []json.RawMessage `json:"tasks"`
-	NextCursor string            `json:"next_cursor"`
-	Total      int               `json:"total"`
-	lastID     int64
+	Tasks      []json.RawMessage // each as json.Marshal encoded it
+	NextCursor string
+	Total      int
+	lastID     int64 // of the last task
+	size       int   // the tasks' bytes
+}
+
+// write answers the list with status 200, in the bytes writeJSON would
+// write for the TaskList it is, but with its tasks' JSON copied as it is:
+// through writeJSON's encoder every byte of it would be scanned again, as
+// the output of a json.Marshaler is.
+func (l *rawTaskList) write(w http.ResponseWriter) error {
+	cursor, err := json.Marshal(l.NextCursor)
+	if err != nil {
+		return err
+	}
+	b := make([]byte, 0, l.size+len(l.Tasks)+len(cursor)+48)
+	b = append(b, `{"tasks":[`...)
+	for i, t := range l.Tasks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t...)
+	}
+	b = append(b, `],"next_cursor":`...)
+	b = append(b, cursor...)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(l.Total), 10)
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
 }
 
 // taskFilter reads the filters of the task list and the event stream. A
