@@ -265,7 +265,10 @@ func ResidentMemory(pid int) (int64, error) {
 // only as far as its total: the members before it on the total's path are
 // skipped, those after it are not read at all. Decoding the whole answer
 // into a struct of the total alone, which validates all of it first and
-// then skips it, was 12% of the CPU of a per-instance run at 10M.
+// then skips it, was 12% of the CPU of a per-instance run at 10M. A total
+// that ends the answer, as the native and Huawei lists' do, is read from
+// the end (lastMember): skipping the page before it token by token was
+// 15-22% of the CPU of those shapes.
 
 func tencentTotal(body []byte) (int, error) { return totalAt(body, "Response", "TotalCount") }
 
@@ -277,6 +280,11 @@ func huaweiTotal(body []byte) (int, error) { return totalAt(body, "total_count")
 // before it: an answer without an integer there is an error, not a total
 // of 0.
 func totalAt(body []byte, path ...string) (int, error) {
+	if len(path) == 1 {
+		if n, ok := lastMember(body, path[0]); ok {
+			return n, nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	fail := func() (int, error) {
@@ -311,4 +319,39 @@ func totalAt(body []byte, path ...string) (int, error) {
 		return fail()
 	}
 	return n, nil
+}
+
+// lastMember reads the value of the member key when it ends the object
+// body and is a non-negative integer: `"key": 123}` at its end, after a
+// comma or the object's opening brace. In JSON that member can only be the
+// outermost object's, as a string's quotes inside it are escaped; the
+// members before it are not read. Anything else is not found, for totalAt
+// to read token by token.
+func lastMember(body []byte, key string) (int, bool) {
+	const space = " \t\r\n"
+	b, ok := bytes.CutSuffix(bytes.TrimRight(body, space), []byte("}"))
+	if !ok {
+		return 0, false
+	}
+	b = bytes.TrimRight(b, space)
+	digits := len(b) - len(bytes.TrimRight(b, "0123456789"))
+	if digits == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(b[len(b)-digits:]))
+	b = bytes.TrimRight(b[:len(b)-digits], space)
+	if err != nil {
+		return 0, false
+	}
+	if b, ok = bytes.CutSuffix(b, []byte(":")); !ok {
+		return 0, false
+	}
+	if b, ok = bytes.CutSuffix(bytes.TrimRight(b, space), []byte(`"`+key+`"`)); !ok {
+		return 0, false
+	}
+	b = bytes.TrimRight(b, space)
+	if len(b) == 0 || b[len(b)-1] != ',' && b[len(b)-1] != '{' {
+		return 0, false
+	}
+	return n, true
 }

@@ -51,6 +51,43 @@ func TestJSONTotal(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestLastMember: a total that ends the answer is read from its end, and
+// only when it is the outermost object's last member and a non-negative
+// integer; totalAt then reads anything else token by token.
+func TestLastMember(t *testing.T) {
+	for body, want := range map[string]int{
+		`{"tasks":[{"total":7}],"next_cursor":"","total":105}` + "\n": 105,
+		`{"total": 0 }`:                 0,
+		`{"jobs":[] ,"total_count" :3}`: 3,
+	} {
+		key := "total"
+		if strings.Contains(body, "total_count") {
+			key = "total_count"
+		}
+		n, ok := lastMember([]byte(body), key)
+		require.True(t, ok, body)
+		require.Equal(t, want, n, body)
+	}
+	for _, body := range []string{
+		`{"total":3,"tasks":[]}`,  // not the last member
+		`{"tasks":[{"total":7}]}`, // a task's member
+		`{"a":{"total":5}}`,       // an inner object's
+		`{"m":"x\",\"total\":4}`,  // inside a string
+		`{"m":"x\"total":4}`,      // after an escaped quote
+		`{"m":"x","subtotal":4}`,  // another name
+		`{"total":-2}`, `{"total":2.5}`, `{"total":1e3}`, `{"total":"1"}`, `{"total":null}`,
+		`{"total":12345678901234567890}`, `"total":3}`, `{"total":3`, ``,
+	} {
+		_, ok := lastMember([]byte(body), "total")
+		require.False(t, ok, body)
+	}
+	n, err := nativeTotal([]byte(`{"total":3,"tasks":[{"total":7}]}`))
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "found token by token when not last")
+	_, err = nativeTotal([]byte(`{"tasks":[{"total":7}]}`))
+	require.Error(t, err)
+}
+
 // TestRequester: requests go over one kept-alive connection; a POST's body
 // arrives whole; a connection the server closed while idle, or closed by
 // its answer, is replaced and the request sent again; an answer other than
