@@ -131,7 +131,7 @@ type fixture struct {
 	now     time.Time
 }
 
-func setup(t *testing.T, loc *time.Location) *fixture {
+func setup(t testing.TB, loc *time.Location) *fixture {
 	t.Helper()
 	f := &fixture{
 		svc: &fakeService{
