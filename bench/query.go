@@ -50,16 +50,19 @@ type ShapeResult struct {
 	Total    int // the exact total the answers carried
 	Requests int
 	P50, P99 time.Duration
-	Rate     float64 // requests per second
+	Rate     float64       // requests per second
+	CPU      time.Duration // this process's CPU time (user and system) per request; 0 where the platform does not tell
 }
 
 // RunQuery runs every shape in turn and prints one line each, then the
-// server's resident memory.
+// server's resident memory. A line's CPU is this process's: the server's
+// and the load generator's when the server runs in it, the load
+// generator's alone otherwise.
 func RunQuery(ctx context.Context, cfg QueryConfig) ([]ShapeResult, error) {
 	cfg.Duration = cmp.Or(cfg.Duration, 2*time.Second)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 4)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}, Timeout: exchangeFor}
-	fmt.Fprintf(cfg.Out, "%-28s %10s %8s %9s %9s %10s\n", "shape", "total", "requests", "p50", "p99", "req/s")
+	fmt.Fprintf(cfg.Out, "%-28s %10s %8s %9s %9s %10s %12s\n", "shape", "total", "requests", "p50", "p99", "req/s", "cpu µs/req")
 	var results []ShapeResult
 	for _, s := range shapes(&cfg) {
 		if cfg.Only != "" && !strings.Contains(s.name, cfg.Only) {
@@ -69,8 +72,12 @@ func RunQuery(ctx context.Context, cfg QueryConfig) ([]ShapeResult, error) {
 		if err != nil {
 			return results, fmt.Errorf("%s: %w", s.name, err)
 		}
-		fmt.Fprintf(cfg.Out, "%-28s %10d %8d %9s %9s %10.0f\n", r.Name, r.Total, r.Requests,
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Rate)
+		cpu := "-"
+		if r.CPU > 0 {
+			cpu = strconv.FormatInt(r.CPU.Microseconds(), 10)
+		}
+		fmt.Fprintf(cfg.Out, "%-28s %10d %8d %9s %9s %10.0f %12s\n", r.Name, r.Total, r.Requests,
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Rate, cpu)
 		results = append(results, *r)
 	}
 	if cfg.Pid > 0 {
@@ -101,6 +108,7 @@ func runShape(ctx context.Context, client *http.Client, cfg *QueryConfig, s shap
 	total := -1
 	var wg sync.WaitGroup
 	start := time.Now()
+	cpu0, cpuKnown := processCPU()
 	for range cfg.Concurrency {
 		wg.Go(func() {
 			r := &requester{client: client}
@@ -124,12 +132,17 @@ func runShape(ctx context.Context, client *http.Client, cfg *QueryConfig, s shap
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, _ := processCPU()
 	if first != nil {
 		return nil, first
 	}
 	slices.Sort(lat)
-	return &ShapeResult{Name: s.name, Total: total, Requests: len(lat), P50: quantile(lat, 0.50),
-		P99: quantile(lat, 0.99), Rate: float64(len(lat)) / elapsed.Seconds()}, nil
+	r := &ShapeResult{Name: s.name, Total: total, Requests: len(lat), P50: quantile(lat, 0.50),
+		P99: quantile(lat, 0.99), Rate: float64(len(lat)) / elapsed.Seconds()}
+	if cpuKnown && len(lat) > 0 {
+		r.CPU = (cpu1 - cpu0) / time.Duration(len(lat))
+	}
+	return r, nil
 }
 
 // requester sends one request at a time, each over the connection it keeps
