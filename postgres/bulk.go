@@ -71,6 +71,6 @@ func bulkTaskRow(t *taskcenter.Task) ([]any, error) {
 // name are read without setting their rows' hint bits first.
 func (s *Store) Analyze(ctx context.Context) error {
 	_, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) tasks, task_instances, instances, task_counts, task_totals,
-		task_status_counts`)
+		task_status_counts, instance_task_counts`)
 	return storeErr("analyze", err)
 }

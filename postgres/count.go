@@ -82,15 +82,16 @@ func instanceOnly(f *taskcenter.TaskFilter) bool {
 
 // instanceTotal is the query of the count of f, with its arguments, when f
 // is an instance of a tenant and nothing else but a cursor: the instance's
-// links less the links of its removed tasks (migration 015), each read from
-// its key alone, where a count of the tasks reads each task's row for its
-// status.
+// folded count and its deltas not folded yet (migration 016), where a count
+// of its links less its removed links walked its whole range of both.
 func instanceTotal(f *taskcenter.TaskFilter) (string, []any, bool) {
 	if !instanceOnly(f) {
 		return "", nil, false
 	}
-	return `SELECT (SELECT count(*) FROM task_instances WHERE tenant = $1 AND instance_id = $2) -
-			(SELECT count(*) FROM task_instances_removed WHERE tenant = $1 AND instance_id = $2)`,
+	return `SELECT coalesce((SELECT n FROM instance_task_counts
+				WHERE tenant = $1 AND instance_id = $2 AND NOT delta), 0) +
+			coalesce((SELECT sum(n) FROM instance_task_counts
+				WHERE tenant = $1 AND instance_id = $2 AND delta), 0)::bigint`,
 		[]any{f.Tenant, f.InstanceID}, true
 }
 
@@ -204,7 +205,8 @@ func (s *Store) TaskCounts(ctx context.Context, tenant string) (map[taskcenter.S
 // TaskCountsCompact folds the deltas that the triggers appended to
 // task_counts, one per (tenant, hour, type, status), in one statement: into
 // one row per (tenant, day, type, status), into task_totals, and into
-// task_status_counts by day and by hour. Deltas that writers commit
+// task_status_counts by day and by hour; and those of instance_task_counts
+// into one row per instance. Deltas that writers commit
 // meanwhile are not in its snapshot and stay for the next fold; two folds
 // at once each take a delta at most once, since its deletion locks it.
 func (s *Store) TaskCountsCompact(ctx context.Context) error {
@@ -219,7 +221,12 @@ func (s *Store) TaskCountsCompact(ctx context.Context) error {
 			FROM d CROSS JOIN LATERAL (VALUES (false, d.day), (true, d.hour)) AS p(hourly, period)
 			GROUP BY 1, 2, 3, 4
 			HAVING sum(d.n) <> 0
-			ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = task_status_counts.n + excluded.n)
+			ON CONFLICT (tenant, hourly, period, status) DO UPDATE SET n = task_status_counts.n + excluded.n),
+		i AS (DELETE FROM instance_task_counts WHERE delta RETURNING tenant, instance_id, n),
+		instances AS (INSERT INTO instance_task_counts (tenant, instance_id, n, delta)
+			SELECT tenant, instance_id, sum(n), false FROM i GROUP BY tenant, instance_id
+			HAVING sum(n) <> 0
+			ON CONFLICT (tenant, instance_id) WHERE NOT delta DO UPDATE SET n = instance_task_counts.n + excluded.n)
 		INSERT INTO task_totals (tenant, type, status, n)
 		SELECT tenant, type, status, sum(n) FROM d GROUP BY tenant, type, status
 		HAVING sum(n) <> 0

@@ -102,6 +102,27 @@ func TestMigrationRemovedLinks(t *testing.T) {
 	require.Equal(t, 1, page.Total)
 }
 
+// TestMigrationInstanceCounts: migration 016 counts each instance's tasks,
+// its links less its removed links, into one folded row, and a list of the
+// instance reads its total from there.
+func TestMigrationInstanceCounts(t *testing.T) {
+	t.Parallel()
+	s, got := migratedFrom(t, 15, `
+		INSERT INTO tasks (tenant, type, status, instance_ids) VALUES
+			('ta', 'Reboot', 'REMOVED', '{a,b,a}'), ('ta', 'Reboot', 'SUCCEED', '{a}'),
+			('ta', 'Reboot', 'FAILED', '{a,c}'), ('tb', 'Reboot', 'REMOVED', '{a}');
+		INSERT INTO task_instances (tenant, instance_id, task_id)
+			SELECT DISTINCT tenant, i, id FROM tasks, unnest(instance_ids) AS i`,
+		`SELECT tenant || ':' || instance_id || ':' || n || ':' || delta FROM instance_task_counts ORDER BY 1`)
+	require.Equal(t, []string{"ta:a:2:false", "ta:b:0:false", "ta:c:1:false", "tb:a:0:false"}, got)
+	for instance, want := range map[string]int{"a": 2, "b": 0, "c": 1} {
+		page, err := s.TaskList(context.Background(), &taskcenter.TaskFilter{Tenant: "ta", InstanceID: instance, Limit: 10})
+		require.NoError(t, err)
+		require.Equal(t, want, page.Total, instance)
+		require.Len(t, page.Tasks, want, instance)
+	}
+}
+
 // TestTaskDay: task_day and task_hour are inlined into the statements that
 // call them, and agree with the days and hours that readers compute in Go.
 func TestTaskDay(t *testing.T) {

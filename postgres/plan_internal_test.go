@@ -192,13 +192,14 @@ func TestCountPlan(t *testing.T) {
 		require.Contains(t, plan, "task_status_counts_key", plan)
 	}
 
-	// An instance of a few hundred tasks, alone, counts its links and its
-	// removed links by their keys, without a task's row; with a status it
-	// reads the tasks.
+	// An instance of a few hundred tasks, alone, sums its folded count and
+	// its deltas, index only, without a link or a task's row; with a status
+	// it reads the tasks.
 	q, args = totalQuery(&taskcenter.TaskFilter{Tenant: "t1", InstanceID: "i1"})
 	plan = explain(t, s, q, args...)
-	require.Contains(t, plan, "using task_instances_pkey on task_instances", plan)
-	require.Contains(t, plan, "using task_instances_removed_pkey on task_instances_removed", plan)
+	require.Contains(t, plan, "Index Only Scan using instance_task_counts_folded", plan)
+	require.Contains(t, plan, "Index Only Scan using instance_task_counts_delta", plan)
+	require.NotContains(t, plan, "task_instances", plan)
 	require.NotContains(t, plan, "on tasks", plan)
 	q, args = totalQuery(&taskcenter.TaskFilter{Tenant: "t1", InstanceID: "i1",
 		Statuses: []taskcenter.Status{taskcenter.StatusFailed}})

@@ -128,3 +128,92 @@ func TestPruneTakesTaskRows(t *testing.T) {
 	require.Zero(t, rows(ended.ID))
 	require.Equal(t, keptRows, rows(kept.ID))
 }
+
+// TestInstanceCountsFollowLinks: an instance's total, kept by triggers on
+// the link tables, follows every write of the links, the engine's or not:
+// tasks on several instances, removals and their undoing, a bulk load, a
+// link moved by hand, prunes; each before and after a fold.
+func TestInstanceCountsFollowLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migratedStore(t)
+	now := time.Now()
+	keys := []instanceKey{{"ta", "a"}, {"ta", "b"}, {"ta", "c"}, {"tb", "a"}}
+	for _, k := range keys {
+		_, err := s.InstancePut(ctx, &taskcenter.Instance{ID: k.id, Tenant: k.tenant, Status: taskcenter.InstanceNormal})
+		require.NoError(t, err)
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, compact := range []bool{false, true} {
+			if compact {
+				require.NoError(t, s.TaskCountsCompact(ctx))
+			}
+			for _, k := range keys {
+				var want int
+				require.NoError(t, s.pool.QueryRow(ctx, `SELECT count(*) FROM task_instances ti JOIN tasks t ON t.id = ti.task_id
+					WHERE ti.tenant = $1 AND ti.instance_id = $2 AND t.status <> 'REMOVED'`, k.tenant, k.id).Scan(&want))
+				for _, limit := range []int{0, 2} {
+					page, err := s.TaskList(ctx, &taskcenter.TaskFilter{Tenant: k.tenant, InstanceID: k.id, Limit: limit})
+					require.NoError(t, err)
+					require.Equal(t, want, page.Total, "%s (folded: %v): %s/%s, a page of %d", step, compact, k.tenant, k.id, limit)
+				}
+			}
+		}
+	}
+	insert := func(tenant string, status taskcenter.Status, instances ...string) *taskcenter.Task {
+		task := &taskcenter.Task{Tenant: tenant, Type: taskcenter.TypeModifyParam, Status: status, InstanceIDs: instances, CreatedAt: now}
+		if status.Terminal() {
+			task.EndedAt = now
+		}
+		task, _, err := s.TaskInsert(ctx, &taskcenter.TaskInsertParams{Actor: "test", Task: task})
+		require.NoError(t, err)
+		return task
+	}
+	setStatus := func(task *taskcenter.Task, status taskcenter.Status) {
+		_, err := s.TaskUpdate(ctx, &taskcenter.TaskUpdateParams{Tenant: task.Tenant, ID: task.ID, Actor: "test", Now: now,
+			Update: func(t *taskcenter.Task) error {
+				t.Status = status
+				if status.Terminal() {
+					t.EndedAt = now
+				}
+				return nil
+			}})
+		require.NoError(t, err)
+	}
+
+	both := insert("ta", taskcenter.StatusInitial, "a", "b", "a")
+	insert("ta", taskcenter.StatusSucceed, "a")
+	removed := insert("ta", taskcenter.StatusRemoved, "a", "c")
+	insert("tb", taskcenter.StatusFailed, "a")
+	check("inserts")
+
+	setStatus(both, taskcenter.StatusRemoved)
+	check("removed")
+	setStatus(removed, taskcenter.StatusFailed)
+	check("removal undone")
+
+	require.NoError(t, s.BulkLoad(ctx, nil, []*taskcenter.Task{
+		{Tenant: "ta", Type: taskcenter.TypeReboot, Status: taskcenter.StatusSucceed, InstanceIDs: []string{"b", "c"}, CreatedAt: now},
+		{Tenant: "ta", Type: taskcenter.TypeReboot, Status: taskcenter.StatusRemoved, InstanceIDs: []string{"c"}, CreatedAt: now},
+	}))
+	check("bulk load")
+
+	// A removed task's links are copied to task_instances_removed (015),
+	// where a hand-made move would have to follow them; the others' move.
+	_, err := s.pool.Exec(ctx, `UPDATE task_instances SET instance_id = 'a' WHERE tenant = 'ta' AND instance_id = 'b'
+		AND task_id <> $1`, both.ID)
+	require.NoError(t, err)
+	_, err = s.pool.Exec(ctx, `UPDATE task_instances SET instance_id = 'b' WHERE tenant = 'ta' AND instance_id = 'c'
+		AND task_id = (SELECT min(task_id) FROM task_instances WHERE tenant = 'ta' AND instance_id = 'c')`)
+	require.NoError(t, err)
+	check("links moved")
+
+	for _, status := range []taskcenter.Status{taskcenter.StatusKilled, taskcenter.StatusSucceed} {
+		setStatus(both, status)
+	}
+	n, err := s.TaskPrune(ctx, now.Add(time.Hour), 3)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	check("prune")
+}
