@@ -6,9 +6,10 @@
 --
 -- Statement triggers on the two link tables append a delta per instance a
 -- statement touches: +1 for a link, -1 for a removed link, the opposite when
--- one is deleted. Whichever statement writes the links (the engine's, a
--- bulk load's, task_removed_links, task_rows_delete, an operator's SQL),
--- the deltas commit with it; appending takes no lock a writer waits for.
+-- one is deleted, both when one moves to another instance. Whichever
+-- statement writes the links (the engine's, a bulk load's,
+-- task_removed_links, task_rows_delete, an operator's SQL), the deltas
+-- commit with it; appending takes no lock a writer waits for.
 -- TaskCountsCompact folds them into one row per instance.
 
 -- Writes to the links wait until this migration commits: no link changes
