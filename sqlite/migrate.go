@@ -27,9 +27,6 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // transaction, and records their versions in schema_migrations. Running it
 // again, or from several processes at once, changes nothing more.
 func (s *Store) Migrate(ctx context.Context) error {
-	if _, err := s.writer.ExecContext(ctx, createMigrationsTable); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	names, err := fs.Glob(migrations, "migration/*.sql") // sorted by name
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -42,22 +39,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		known[v] = true
 	}
-	rows, err := s.writer.QueryContext(ctx, "SELECT version FROM schema_migrations ORDER BY version")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
+	err = s.write(ctx, func(tx *writeTx) error {
+		if _, err := tx.ExecContext(ctx, createMigrationsTable); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		if !known[v] {
-			return newerSchema(v)
+		rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations ORDER BY version")
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			if !known[v] {
+				return newerSchema(v)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, name := range names {
 		if err := s.applyMigration(ctx, name); err != nil {

@@ -21,19 +21,19 @@ func TestMigrationCountDeltas(t *testing.T) {
 	s := migratedBelow(t, 4)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	// 003's triggers append a delta row per insert and change of status.
-	_, err := s.writer.ExecContext(ctx, `
+	_, err := s.wconn.ExecContext(ctx, `
 		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
 		INSERT INTO tasks (tenant, type, status, created_at, updated_at)
 		SELECT 't' || (i % 2), 'T' || (i % 3), json_extract('["SUCCEED","FAILED","RUNNING","REMOVED"]', '$[' || (i % 4) || ']'),
 			?1 + i * 37 * 60000, ?1 FROM n`, start.UnixMilli())
 	require.NoError(t, err)
-	_, err = s.writer.ExecContext(ctx, `UPDATE tasks SET status = 'KILLED' WHERE id % 7 = 0 AND status = 'RUNNING'`)
+	_, err = s.wconn.ExecContext(ctx, `UPDATE tasks SET status = 'KILLED' WHERE id % 7 = 0 AND status = 'RUNNING'`)
 	require.NoError(t, err)
 	var deltas int
-	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
+	require.NoError(t, s.wconn.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
 	require.Positive(t, deltas)
 	require.NoError(t, s.Migrate(ctx))
-	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
+	require.NoError(t, s.wconn.QueryRowContext(ctx, `SELECT count(*) FROM task_counts WHERE delta = 1`).Scan(&deltas))
 	require.Zero(t, deltas, "007 folds them")
 
 	write := func() { // through the store: deltas in task_count_deltas
@@ -55,7 +55,7 @@ func TestMigrationCountDeltas(t *testing.T) {
 		counts, err := s.TaskCounts(ctx, "t1")
 		require.NoError(t, err)
 		want := map[tc.Status]int{}
-		rows, err := s.writer.QueryContext(ctx, `SELECT status, count(*) FROM tasks WHERE tenant = 't1' GROUP BY status`)
+		rows, err := s.wconn.QueryContext(ctx, `SELECT status, count(*) FROM tasks WHERE tenant = 't1' GROUP BY status`)
 		require.NoError(t, err)
 		for rows.Next() {
 			var status tc.Status
@@ -80,7 +80,7 @@ func TestMigrationCountDeltas(t *testing.T) {
 				if types != nil {
 					q += ` AND type IN ('T1', 'T2')`
 				}
-				require.NoError(t, s.writer.QueryRowContext(ctx, q, args...).Scan(&want))
+				require.NoError(t, s.wconn.QueryRowContext(ctx, q, args...).Scan(&want))
 				require.Equal(t, want, page.Total, "%s: %+v, types %v", step, w, types)
 			}
 		}
@@ -123,12 +123,12 @@ func TestMigrationRemovedLinks(t *testing.T) {
 	s, _ := belowWithTasks(t, 11, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at)
 		VALUES ('ta', 'T', 'SUCCEED', '["i1"]', ?1, ?1), ('ta', 'T', 'REMOVED', '["i1","i2"]', ?1, ?1),
 			('ta', 'T', 'RUNNING', '["i2"]', ?1, ?1), ('tb', 'T', 'REMOVED', '["i1"]', ?1, ?1)`)
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
+	_, err := s.wconn.ExecContext(ctx, `INSERT INTO task_instances (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(ctx))
 	var links int
-	require.NoError(t, s.writer.QueryRowContext(ctx, `SELECT count(*) FROM task_instances_removed`).Scan(&links))
+	require.NoError(t, s.wconn.QueryRowContext(ctx, `SELECT count(*) FROM task_instances_removed`).Scan(&links))
 	require.Equal(t, 3, links)
 	for _, c := range []struct {
 		tenant, instance string
@@ -154,7 +154,7 @@ func TestMigrationQueueHolders(t *testing.T) {
 	s, _ := belowWithTasks(t, 13, `INSERT INTO tasks (tenant, type, status, instance_ids, created_at, updated_at, exclusive)
 		VALUES ('ta', 'T', 'RUNNING', '["i1"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i1","i2"]', ?1, ?1, 1),
 			('ta', 'T', 'INITIAL', '["i3"]', ?1, ?1, 1), ('ta', 'T', 'WAITING', '["i3"]', ?1, ?1, 1)`)
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id)
+	_, err := s.wconn.ExecContext(ctx, `INSERT INTO task_queue (tenant, instance_id, task_id)
 		SELECT t.tenant, j.value, t.id FROM tasks AS t, json_each(t.instance_ids) AS j`)
 	require.NoError(t, err)
 	require.NoError(t, s.Migrate(ctx))
@@ -189,7 +189,7 @@ func belowWithTasks(t *testing.T, version int, insert string) (*Store, int64) {
 	t.Helper()
 	s := migratedBelow(t, version)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	_, err := s.writer.ExecContext(context.Background(), insert, start)
+	_, err := s.wconn.ExecContext(context.Background(), insert, start)
 	require.NoError(t, err)
 	return s, start
 }
@@ -197,7 +197,7 @@ func belowWithTasks(t *testing.T, version int, insert string) (*Store, int64) {
 // textRows returns the rows of query, one text column, read by the writer.
 func textRows(t *testing.T, s *Store, query string) []string {
 	t.Helper()
-	rows, err := s.writer.QueryContext(context.Background(), query)
+	rows, err := s.wconn.QueryContext(context.Background(), query)
 	require.NoError(t, err)
 	defer rows.Close()
 	var got []string
@@ -217,7 +217,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migrated(t)
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '099_later.sql', 0)`)
+	_, err := s.wconn.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '099_later.sql', 0)`)
 	require.NoError(t, err)
 	err = s.Migrate(ctx)
 	require.ErrorContains(t, err, "migration 99")
@@ -232,7 +232,7 @@ func migratedBelow(t *testing.T, version int) *Store {
 	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	_, err = s.writer.ExecContext(ctx, createMigrationsTable)
+	_, err = s.wconn.ExecContext(ctx, createMigrationsTable)
 	require.NoError(t, err)
 	names, err := fs.Glob(migrations, "migration/*.sql")
 	require.NoError(t, err)
@@ -251,7 +251,7 @@ func TestForeignKeysIndexed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := migrated(t)
-	rows, err := s.writer.QueryContext(ctx, `SELECT m.name, f."from" FROM sqlite_schema AS m,
+	rows, err := s.wconn.QueryContext(ctx, `SELECT m.name, f."from" FROM sqlite_schema AS m,
 		pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table'`)
 	require.NoError(t, err)
 	type key struct{ table, column string }

@@ -17,7 +17,7 @@ func TestQueueHoldersMarked(t *testing.T) {
 	ctx := context.Background()
 	s := migrated(t)
 	storetest.DriveQueues(t, s, func() (m storetest.QueueMarks, err error) {
-		err = s.writer.QueryRowContext(ctx, `SELECT count(*),
+		err = s.wconn.QueryRowContext(ctx, `SELECT count(*),
 				coalesce(sum(q.holds <> (t.status = 'INITIAL' OR t.status = 'RUNNING')), 0),
 				(SELECT count(*) FROM (SELECT 1 FROM task_queue WHERE holds GROUP BY tenant, instance_id HAVING count(*) > 1))
 			FROM task_queue AS q JOIN tasks AS t ON t.id = q.task_id`).Scan(&m.Rows, &m.Wrong, &m.Doubled)

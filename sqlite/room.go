@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"github.com/mattn/go-sqlite3"
@@ -36,7 +35,7 @@ func noRoom(err error) bool {
 // as a transaction sees them.
 type pages struct{ count, free int64 }
 
-func readPages(ctx context.Context, tx *sql.Tx) (pages, error) {
+func readPages(ctx context.Context, tx querier) (pages, error) {
 	var p pages
 	err := tx.QueryRowContext(ctx, "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()").
 		Scan(&p.count, &p.free)

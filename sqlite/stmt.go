@@ -15,20 +15,22 @@ var hotQueries = []string{
 	claimSQL[0][0], claimSQL[0][1], claimSQL[1][0], claimIDsSQL, readyOfTypeSQL, addDeltaSQL, addDeltasSQL,
 }
 
-// writeTx is a transaction of the writer. Its ExecContext, QueryContext and
-// PrepareContext run the hotQueries from the store's prepared statements,
-// and prepare any other query as a *sql.Tx does.
+// writeTx is a transaction of the writer, on its held connection. Its
+// ExecContext, QueryContext and PrepareContext run the hotQueries from the
+// store's prepared statements, and prepare any other query on the
+// connection.
 //
 // These statements run on the caller's context without its cancellation:
 // the driver runs every Exec it could interrupt in a goroutine of its own
-// and waits for it, and on the writer, which runs one statement after
-// another, that hand-over costs as much as a small statement. A canceled
-// context still ends the transaction: each statement first returns the
-// context's error, and inTx does not commit. Only a statement already
-// running is not interrupted; the writer's statements are each bounded by a
-// batch.
+// and waits for it, and database/sql watches every query's rows from a
+// goroutine of their own when the context can be canceled; on the writer,
+// which runs one statement after another, each hand-over costs as much as a
+// small statement. A canceled context still ends the transaction: each
+// statement first returns the context's error, and write does not commit.
+// Only a statement already running is not interrupted; the writer's
+// statements are each bounded by a batch.
 type writeTx struct {
-	*sql.Tx
+	conn     *sql.Conn
 	prepared map[string]*sql.Stmt
 	counts   map[countKey]int // changes to the counts, added before the commit
 }
@@ -40,9 +42,9 @@ func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (
 	}
 	ctx = context.WithoutCancel(ctx)
 	if st := tx.prepared[query]; st != nil {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return st.ExecContext(ctx, args...)
 	}
-	return tx.Tx.ExecContext(ctx, query, args...)
+	return tx.conn.ExecContext(ctx, query, args...)
 }
 
 // QueryContext executes a query that returns rows.
@@ -52,44 +54,68 @@ func (tx *writeTx) QueryContext(ctx context.Context, query string, args ...any) 
 	}
 	ctx = context.WithoutCancel(ctx)
 	if st := tx.prepared[query]; st != nil {
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return st.QueryContext(ctx, args...)
 	}
-	return tx.Tx.QueryContext(ctx, query, args...)
+	return tx.conn.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext executes a query that returns at most one row; a context
+// already canceled is the row's error.
+func (tx *writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if ctx.Err() != nil {
+		return tx.conn.QueryRowContext(ctx, query, args...) // fails with the context's error
+	}
+	ctx = context.WithoutCancel(ctx)
+	if st := tx.prepared[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.conn.QueryRowContext(ctx, query, args...)
 }
 
 // PrepareContext returns a statement of the transaction, for a query run
-// many times in it.
+// many times in it. The caller closes it.
 func (tx *writeTx) PrepareContext(ctx context.Context, query string) (*writeStmt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ctx = context.WithoutCancel(ctx)
 	if st := tx.prepared[query]; st != nil {
-		return &writeStmt{tx.StmtContext(ctx, st)}, nil
+		return &writeStmt{st: st}, nil
 	}
-	st, err := tx.Tx.PrepareContext(ctx, query)
+	st, err := tx.conn.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		return nil, err
 	}
-	return &writeStmt{st}, nil
+	return &writeStmt{st: st, owned: true}, nil
 }
 
-// writeStmt is a statement of a writeTx, run as the writeTx runs its own.
-type writeStmt struct{ *sql.Stmt }
+// writeStmt is a statement of a writeTx, run as the writeTx runs its own:
+// one of the store's prepared statements, or one prepared for the
+// transaction (owned), which Close closes.
+type writeStmt struct {
+	st    *sql.Stmt
+	owned bool
+}
 
 // ExecContext executes the statement, which returns no rows.
 func (st *writeStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return st.Stmt.ExecContext(context.WithoutCancel(ctx), args...)
+	return st.st.ExecContext(context.WithoutCancel(ctx), args...)
+}
+
+// Close closes a statement prepared for the transaction; the store's stay.
+func (st *writeStmt) Close() error {
+	if !st.owned {
+		return nil
+	}
+	return st.st.Close()
 }
 
 // preparedQueries returns the writer's prepared hotQueries, preparing them
 // on the first call that can: until Migrate has created the tables, none
-// can be prepared and writes prepare their statements as they go. It must
-// not be called inside a transaction of the writer, whose one connection
-// the preparation needs.
+// can be prepared and writes prepare their statements as they go. They are
+// prepared on the writer's held connection, by a write before it begins.
 func (s *Store) preparedQueries(ctx context.Context) map[string]*sql.Stmt {
 	if m := s.prepared.Load(); m != nil {
 		return *m
@@ -101,7 +127,7 @@ func (s *Store) preparedQueries(ctx context.Context) map[string]*sql.Stmt {
 	}
 	m := make(map[string]*sql.Stmt, len(hotQueries))
 	for _, q := range hotQueries {
-		st, err := s.writer.PrepareContext(ctx, q)
+		st, err := s.wconn.PrepareContext(context.WithoutCancel(ctx), q)
 		if err != nil {
 			closeStmts(m)
 			return nil

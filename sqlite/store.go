@@ -83,8 +83,11 @@ func init() {
 
 // Store is a taskcenter.Store on one SQLite file.
 type Store struct {
-	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	reader *sql.DB // a pool of query-only connections
+	writer *sql.DB       // one connection, held by wconn for the store's life
+	wconn  *sql.Conn     // the writer's connection; every transaction is BEGIN IMMEDIATE
+	wlock  chan struct{} // held by the write in progress (write)
+	waits  atomic.Int64  // writes that found the writer busy and waited
+	reader *sql.DB       // a pool of query-only connections
 
 	prepareMu sync.Mutex
 	prepared  atomic.Pointer[map[string]*sql.Stmt] // the writer's hotQueries, once prepared
@@ -115,7 +118,14 @@ func Open(path string) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	return &Store{writer: writer, reader: reader, reads: &stmtCache{db: reader}}, nil
+	wconn, err := writer.Conn(context.Background())
+	if err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &Store{writer: writer, wconn: wconn, wlock: make(chan struct{}, 1), reader: reader,
+		reads: &stmtCache{db: reader}}, nil
 }
 
 // ownerOnly makes the database file, and its WAL and shared-memory files
@@ -165,11 +175,13 @@ func openDB(path, driver, params string, conns int) (*sql.DB, error) {
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
+	s.wlock <- struct{}{} // after the write in progress
+	defer func() { <-s.wlock }()
 	if m := s.prepared.Load(); m != nil {
 		closeStmts(*m)
 	}
 	s.reads.close()
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.reader.Close(), s.wconn.Close(), s.writer.Close())
 }
 
 // Ping checks that the store answers a query, and reports the database
@@ -197,37 +209,74 @@ type scanner interface {
 // succeeds. Every write of the store's data goes through it, so that it can
 // keep account of room: while the database is marked full, it counts the
 // pages each transaction takes (two reads of the header, only then).
-func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
+//
+// A write waits for the one before it as long as its context lives. Its
+// transaction is the writer's held connection's, begun and ended by
+// statements rather than a *sql.Tx: database/sql starts a goroutine for
+// every transaction and for every query run in one, whose context it can
+// cancel, and on the writer, which runs one statement after another, those
+// hand-overs cost more than the short statements (docs/BENCHMARKS.md). A
+// canceled context ends the transaction where fn or its statements see it,
+// or before the commit.
+func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) (err error) {
+	select {
+	case s.wlock <- struct{}{}:
+	default:
+		s.waits.Add(1)
+		select {
+		case s.wlock <- struct{}{}:
+		case <-ctx.Done():
+			return dbError("begin", ctx.Err())
+		}
+	}
+	defer func() { <-s.wlock }()
 	prepared := s.preparedQueries(ctx)
 	mark := s.room.Get()
 	full := mark != 0
 	took := false
-	err := inTx(ctx, s.writer, nil, func(tx *sql.Tx) error {
-		var before pages
-		if full {
-			var err error
-			if before, err = readPages(ctx, tx); err != nil {
-				return err
-			}
+	bg := context.WithoutCancel(ctx)
+	if _, err := s.wconn.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
+		noteRoom(&s.room, mark, err, false)
+		return dbError("begin", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			// fn failed or panicked, or the commit failed (SQLite may have
+			// rolled back already, and then this ROLLBACK fails harmlessly).
+			s.wconn.ExecContext(bg, "ROLLBACK")
 		}
-		w := &writeTx{Tx: tx, prepared: prepared}
-		if err := fn(w); err != nil {
+		noteRoom(&s.room, mark, err, took)
+	}()
+	w := &writeTx{conn: s.wconn, prepared: prepared}
+	var before pages
+	if full {
+		if before, err = readPages(ctx, w); err != nil {
 			return err
 		}
-		if err := w.flushCounts(ctx); err != nil {
+	}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := w.flushCounts(ctx); err != nil {
+		return err
+	}
+	if full {
+		after, err := readPages(ctx, w)
+		if err != nil {
 			return err
 		}
-		if full {
-			after, err := readPages(ctx, tx)
-			if err != nil {
-				return err
-			}
-			took = after.took(before)
-		}
-		return nil
-	})
-	noteRoom(&s.room, mark, err, took)
-	return err
+		took = after.took(before)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.wconn.ExecContext(bg, "COMMIT"); err != nil {
+		took = false
+		return dbError("commit", err)
+	}
+	done = true
+	return nil
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.

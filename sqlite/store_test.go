@@ -2,10 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,18 +22,18 @@ func TestConnectionSettings(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "taskcenter.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	pragma := func(db *sql.DB, name string) string {
+	pragma := func(db querier, name string) string {
 		var v string
-		require.NoError(t, db.QueryRow("PRAGMA "+name).Scan(&v))
+		require.NoError(t, db.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v))
 		return v
 	}
-	require.Equal(t, "wal", pragma(s.writer, "journal_mode"))
-	require.Equal(t, "1", pragma(s.writer, "synchronous"), "NORMAL")
-	require.Equal(t, "1", pragma(s.writer, "foreign_keys"))
-	require.Equal(t, "5000", pragma(s.writer, "busy_timeout"))
-	require.Equal(t, "8000", pragma(s.writer, "wal_autocheckpoint"))
-	require.Equal(t, "-16384", pragma(s.writer, "cache_size"))
-	require.Equal(t, "2", pragma(s.writer, "temp_store"), "MEMORY")
+	require.Equal(t, "wal", pragma(s.wconn, "journal_mode"))
+	require.Equal(t, "1", pragma(s.wconn, "synchronous"), "NORMAL")
+	require.Equal(t, "1", pragma(s.wconn, "foreign_keys"))
+	require.Equal(t, "5000", pragma(s.wconn, "busy_timeout"))
+	require.Equal(t, "8000", pragma(s.wconn, "wal_autocheckpoint"))
+	require.Equal(t, "-16384", pragma(s.wconn, "cache_size"))
+	require.Equal(t, "2", pragma(s.wconn, "temp_store"), "MEMORY")
 	require.Equal(t, "-2000", pragma(s.reader, "cache_size"), "SQLite's default")
 	require.Equal(t, "1", pragma(s.reader, "query_only"))
 	_, err = s.reader.Exec("CREATE TABLE t (x INTEGER)")
@@ -154,15 +154,15 @@ func TestFullDiskNotReady(t *testing.T) {
 func limitPages(tb testing.TB, s *Store, extra int) {
 	tb.Helper()
 	var pages int
-	require.NoError(tb, s.writer.QueryRow("PRAGMA page_count").Scan(&pages))
-	_, err := s.writer.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+extra))
+	require.NoError(tb, s.wconn.QueryRowContext(context.Background(), "PRAGMA page_count").Scan(&pages))
+	_, err := s.wconn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA max_page_count = %d", pages+extra))
 	require.NoError(tb, err)
 }
 
 // unlimitPages lifts the cap of limitPages: space was freed.
 func unlimitPages(tb testing.TB, s *Store) {
 	tb.Helper()
-	_, err := s.writer.Exec("PRAGMA max_page_count = 1073741823")
+	_, err := s.wconn.ExecContext(context.Background(), "PRAGMA max_page_count = 1073741823")
 	require.NoError(tb, err)
 }
 
@@ -239,6 +239,81 @@ func TestWriteCanceledBetweenStatements(t *testing.T) {
 	}
 }
 
+// TestWriteStartsNoGoroutines: a write's transaction and the queries in it
+// run on the writer's held connection without a goroutine of their own,
+// even on a context that can be canceled (database/sql starts one for each
+// *sql.Tx and each of its queries' rows). Not parallel, so that no other
+// test's goroutines come or go meanwhile.
+func TestWriteStartsNoGoroutines(t *testing.T) {
+	s := migrated(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	require.NoError(t, putInstance(ctx, s, 0)) // statements prepared, runtime settled
+	before := runtime.NumGoroutine()
+	var during []int
+	err := s.write(ctx, func(tx *writeTx) error {
+		during = append(during, runtime.NumGoroutine())
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM instances")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		during = append(during, runtime.NumGoroutine())
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks").Scan(&n); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE instances SET name = 'renamed'")
+		during = append(during, runtime.NumGoroutine())
+		return err
+	})
+	require.NoError(t, err)
+	require.Equal(t, []int{before, before, before}, during)
+}
+
+// TestWritePanicReleasesWriter: a write whose function panics is rolled
+// back, the panic reaches its caller, and the next write has the writer.
+func TestWritePanicReleasesWriter(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	ctx := context.Background()
+	require.PanicsWithValue(t, "boom", func() {
+		_ = s.write(ctx, func(tx *writeTx) error {
+			if err := putInstanceTx(ctx, tx, "gone"); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	})
+	done := make(chan error, 1)
+	go func() { done <- putInstance(ctx, s, 1) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the writer stayed held after a panic")
+	}
+	var ids []string
+	rows, err := s.reader.Query("SELECT id FROM instances ORDER BY id")
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"i00001"}, ids, "the panicking write's instance was kept")
+}
+
+// putInstanceTx stores an instance of tenant ta in a write's transaction.
+func putInstanceTx(ctx context.Context, tx *writeTx, id string) error {
+	now := time.Now().UnixMilli()
+	_, err := tx.ExecContext(ctx, `INSERT INTO instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		"ta", id, "name", "", "", string(tc.InstanceNormal), now, now)
+	return err
+}
+
 // TestWriteCanceledWhileQueued: a write waits for the writer's one
 // connection as long as its context lives, and a context canceled while it
 // waits ends it there, without running it.
@@ -266,7 +341,7 @@ func TestWriteCanceledWhileQueued(t *testing.T) {
 			return nil
 		})
 	}()
-	require.Eventually(t, func() bool { return s.writer.Stats().WaitCount > 0 },
+	require.Eventually(t, func() bool { return s.waits.Load() > 0 },
 		10*time.Second, time.Millisecond, "the second write never waited for the writer")
 	cancel()
 	select {
