@@ -191,7 +191,7 @@ func putInstance(ctx context.Context, s *Store, i int) error {
 func TestWriteCanceledBetweenStatements(t *testing.T) {
 	t.Parallel()
 	s := migrated(t)
-	insert := `INSERT INTO instances (` + instanceColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insert := insertInstanceSQL
 	row := func(id string) []any {
 		return []any{"ta", id, "name", "", "", string(tc.InstanceNormal), time.Now().UnixNano(), time.Now().UnixNano()}
 	}
@@ -306,11 +306,14 @@ func TestWritePanicReleasesWriter(t *testing.T) {
 	require.Equal(t, []string{"i00001"}, ids, "the panicking write's instance was kept")
 }
 
+// insertInstanceSQL inserts an instance, for tests that write in a write's
+// own transaction.
+const insertInstanceSQL = `INSERT INTO instances (` + instanceColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 // putInstanceTx stores an instance of tenant ta in a write's transaction.
 func putInstanceTx(ctx context.Context, tx *writeTx, id string) error {
 	now := time.Now().UnixMilli()
-	_, err := tx.ExecContext(ctx, `INSERT INTO instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		"ta", id, "name", "", "", string(tc.InstanceNormal), now, now)
+	_, err := tx.ExecContext(ctx, insertInstanceSQL, "ta", id, "name", "", "", string(tc.InstanceNormal), now, now)
 	return err
 }
 
